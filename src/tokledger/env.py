@@ -1,0 +1,79 @@
+"""``Env``: the home directory and environment variables, the only place that reads them.
+
+Every path tokledger looks at is derived from an :class:`Env` passed in explicitly, so tests build a
+fake home and never touch the developer's real logs or ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+APP = "tokledger"
+
+
+@dataclass(frozen=True)
+class Env:
+    home: Path
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_os(cls) -> Env:
+        return cls(home=Path.home(), environ=dict(os.environ))
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(name)
+        return value if value not in (None, "") else default
+
+    def expand(self, value: str) -> Path:
+        """A user-written path: ``~`` means this Env's home."""
+        value = value.strip()
+        if value == "~" or value.startswith("~/"):
+            return self.home / value[2:]
+        return Path(value)
+
+    def _xdg(self, var: str, fallback: str) -> Path:
+        value = self.get(var)
+        return self.expand(value) if value else self.home / fallback
+
+    @property
+    def xdg_config_home(self) -> Path:
+        return self._xdg("XDG_CONFIG_HOME", ".config")
+
+    @property
+    def xdg_data_home(self) -> Path:
+        return self._xdg("XDG_DATA_HOME", ".local/share")
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the embedded ledger lives by default (platform conventions, as platformdirs has them)."""
+        if sys.platform == "darwin":
+            return self.home / "Library" / "Application Support" / APP
+        if sys.platform == "win32":
+            import platformdirs
+
+            return Path(platformdirs.user_data_dir(APP, appauthor=False))
+        return self.xdg_data_home / APP
+
+    @property
+    def config_dir(self) -> Path:
+        if sys.platform == "darwin":
+            return self.home / "Library" / "Application Support" / APP
+        if sys.platform == "win32":
+            import platformdirs
+
+            return Path(platformdirs.user_config_dir(APP, appauthor=False))
+        return self.xdg_config_home / APP
+
+    @property
+    def ledger_path(self) -> Path:
+        value = self.get("TOKLEDGER_DB")
+        return self.expand(value) if value else self.data_dir / "ledger.db"
+
+    @property
+    def config_path(self) -> Path:
+        value = self.get("TOKLEDGER_CONFIG")
+        return self.expand(value) if value else self.config_dir / "config.toml"

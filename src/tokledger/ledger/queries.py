@@ -1,0 +1,105 @@
+"""The SQL behind the reports: filtered, grouped sums of the events table.
+
+Reports never see SQL; they ask for sums grouped by some of ``bucket`` (a UTC quarter hour — every time
+zone in use today is a whole number of quarter hours from UTC, so a quarter hour lies in one local day),
+``session``, ``project``, and always by source and model, and do the local-time bucketing themselves.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+QUARTER_HOUR_MS = 900_000
+
+_COST = {
+    "calculate": "cost_pusd",
+    "logged": "logged_cost_pusd",
+    "auto": "COALESCE(logged_cost_pusd, cost_pusd)",
+}
+DIMENSIONS = {
+    "bucket": f"ts / {QUARTER_HOUR_MS}",
+    "session": "COALESCE(session_id, '')",
+    "project": "COALESCE(project, '')",
+}
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    start_ms: int | None = None  # inclusive
+    end_ms: int | None = None  # exclusive
+    sources: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()  # substrings, case-insensitive
+    projects: tuple[str, ...] = ()  # substrings, case-insensitive
+    sessions: tuple[str, ...] = ()  # exact ids
+
+    def where(self) -> tuple[str, list]:
+        clauses, args = ["1 = 1"], []
+        if self.start_ms is not None:
+            clauses.append("ts >= ?")
+            args.append(self.start_ms)
+        if self.end_ms is not None:
+            clauses.append("ts < ?")
+            args.append(self.end_ms)
+        if self.sources:
+            clauses.append(f"source IN ({', '.join('?' * len(self.sources))})")
+            args.extend(self.sources)
+        for column, values in (("model", self.models), ("project", self.projects)):
+            if values:
+                clauses.append("(" + " OR ".join(f"instr(lower({column}), ?) > 0" for _ in values) + ")")
+                args.extend(v.lower() for v in values)
+        if self.sessions:
+            clauses.append(f"session_id IN ({', '.join('?' * len(self.sessions))})")
+            args.extend(self.sessions)
+        return " AND ".join(clauses), args
+
+
+SUM_COLUMNS = (
+    "input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens", "cache_read_tokens",
+    "reasoning_tokens",
+)  # fmt: skip
+
+
+def grouped_sums(conn: sqlite3.Connection, f: EventFilter, dims: Sequence[str], mode: str) -> Iterator[tuple]:
+    """Rows of (*dims, source, model, six token sums, requests, cost_pusd, unpriced, min_ts, max_ts, project)."""
+    cost = _COST[mode]
+    dim_sql = [DIMENSIONS[d] for d in dims]
+    where, args = f.where()
+    select = ", ".join(
+        [*dim_sql, "source", "model", *(f"SUM({c})" for c in SUM_COLUMNS), "COUNT(*)", f"SUM({cost})",
+         f"SUM({cost} IS NULL)", "MIN(ts)", "MAX(ts)", "MAX(project)"]
+    )  # fmt: skip
+    group = ", ".join([*dim_sql, "source", "model"])
+    return conn.execute(f"SELECT {select} FROM events WHERE {where} GROUP BY {group}", args)
+
+
+def timeline(conn: sqlite3.Connection, f: EventFilter, mode: str) -> Iterator[tuple]:
+    """Every event in time order: (ts, source, model, six token counts, cost_pusd)."""
+    where, args = f.where()
+    cols = ", ".join(SUM_COLUMNS)
+    return conn.execute(f"SELECT ts, source, model, {cols}, {_COST[mode]} FROM events WHERE {where} ORDER BY ts", args)
+
+
+def source_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int | None]]:
+    """Per source: (events, newest event ms)."""
+    return {s: (n, last) for s, n, last in conn.execute("SELECT source, COUNT(*), MAX(ts) FROM events GROUP BY source")}
+
+
+def file_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int, int]]:
+    """Per source: (files, skipped lines, last file sync ms)."""
+    rows = conn.execute("SELECT source, COUNT(*), SUM(skipped), MAX(synced_ms) FROM files GROUP BY source")
+    return {s: (n, skipped or 0, synced) for s, n, skipped, synced in rows}
+
+
+def source_status(conn: sqlite3.Connection) -> dict[str, tuple[int, str, str]]:
+    return {s: (ms, roots, notices) for s, ms, roots, notices in conn.execute("SELECT * FROM source_status")}
+
+
+def event_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+def distinct_models(conn: sqlite3.Connection) -> list[tuple[str, str | None, str | None, int]]:
+    """(model, provider, speed, events) for reprice."""
+    return list(conn.execute("SELECT model, provider, speed, COUNT(*) FROM events GROUP BY model, provider, speed"))

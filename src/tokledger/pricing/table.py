@@ -1,0 +1,151 @@
+"""The built-in price table: genai-prices (offline data in its wheel) turned into :class:`PriceEntry`.
+
+Model references are matched as genai-prices matches them (case-insensitive ``starts_with`` / ``equals``
+/ regex clauses, dated ids such as ``claude-sonnet-4-5-20250929`` included). A provider hint from the
+source is tried first; a router prefix (``openrouter/anthropic/claude-…``, ``anthropic/claude-…``) falls
+back to the base model after the last ``/`` when the full reference is unknown. ``speed="fast"`` selects
+the table's fast-mode variant where it has one.
+
+Each entry's integer rates are checked once against genai-prices' own ``calc_price`` on probe requests
+(below and above every tier); a model whose price uses keys these rates cannot express is priced by
+genai-prices itself, event by event, so the result is the same either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import genai_prices
+from genai_prices import Usage, data_snapshot
+from genai_prices.types import ModelPrice, TieredPrices
+
+from tokledger.events import UsageEvent
+from tokledger.pricing import PriceEntry, Rates, _pusd_per_token
+from tokledger.pricing.rules import extra_tiers
+
+VERSION = f"genai-prices {genai_prices.__version__}"
+_SNAPSHOT = data_snapshot.get_snapshot()
+_KEYS = {
+    "input": ("input_mtok",),
+    "output": ("output_mtok",),
+    "cache_read": ("cache_read_mtok", "input_mtok"),
+    "cache_write": ("cache_write_5m_mtok", "cache_write_mtok", "input_mtok"),
+    "cache_write_1h": ("cache_write_1h_mtok", "cache_write_mtok", "input_mtok"),
+}
+_IGNORED = {"web_searches_kcount", "storage_searches_kcount", "file_searches_kcount"}
+
+
+def _candidates(model: str) -> list[str]:
+    refs = [model]
+    if "/" in model:
+        refs.append(model.rsplit("/", 1)[1])
+    if ":" in model and not model.startswith(("us.", "eu.", "apac.", "jp.", "global.")):
+        refs.append(model.split(":", 1)[0])
+    return refs
+
+
+def _find(model: str, provider: str | None):
+    for ref in _candidates(model):
+        for hint in ([provider, None] if provider else [None]):
+            try:
+                return _SNAPSHOT.find_provider_model(ref, None, hint, None)
+            except LookupError:
+                continue
+    return None
+
+
+def _price_at(value: Decimal | TieredPrices | None, threshold: int | None) -> Decimal | None:
+    if value is None or not isinstance(value, TieredPrices):
+        return value
+    price = value.base
+    if threshold is not None:
+        for tier in value.tiers:
+            if tier.start <= threshold:
+                price = tier.price
+    return price
+
+
+def _rates(mp: ModelPrice, threshold: int | None) -> Rates | None:
+    values = {}
+    for name, keys in _KEYS.items():
+        for key in keys:
+            price = _price_at(getattr(mp, key, None), threshold)
+            if price is not None:
+                values[name] = _pusd_per_token(price)
+                break
+        else:
+            return None
+    per_request = _price_at(getattr(mp, "requests_kcount", None), threshold)
+    values["per_request"] = 0 if per_request is None else int(per_request * 10**9)
+    return Rates(**values)
+
+
+def _thresholds(mp: ModelPrice) -> list[int]:
+    starts = {t.start for v in mp.__dict__.values() if isinstance(v, TieredPrices) for t in v.tiers}
+    return sorted(starts)
+
+
+def _probes(thresholds: list[int]) -> list[UsageEvent]:
+    base = dict(source="probe", key="probe", timestamp=datetime(2000, 1, 1), model="probe")
+    sizes = [1000] + [t + 1000 for t in thresholds]
+    return [
+        UsageEvent(**base, input_tokens=n, output_tokens=777, cache_read_tokens=n // 3, cache_write_tokens=250,
+                   cache_write_1h_tokens=50)  # fmt: skip
+        for n in sizes
+    ]
+
+
+def _genai_usage(e: UsageEvent) -> Usage:
+    return Usage(
+        input_tokens=e.total_input_tokens,
+        cache_write_tokens=e.cache_write_tokens,
+        cache_write_1h_tokens=e.cache_write_1h_tokens,
+        cache_read_tokens=e.cache_read_tokens,
+        output_tokens=e.output_tokens,
+    )
+
+
+@dataclass(frozen=True)
+class _GenaiEntry(PriceEntry):
+    """Fallback: prices each event with genai-prices itself (keys our integer rates cannot express)."""
+
+    model_price: ModelPrice | None = None
+
+    def cost(self, event: UsageEvent) -> tuple[int, int | None]:
+        total = self.model_price.calc_price(_genai_usage(event))["total_price"]
+        return int((total * 10**12).to_integral_value()), None
+
+
+def lookup(model: str, when: datetime, provider: str | None, speed: str | None) -> PriceEntry | None:
+    found = _find(model, provider)
+    if found is None:
+        return None
+    prov, info = found
+    context = {"speed": speed} if speed and speed != "standard" else None
+    mp = info.get_prices(when, context)
+    basis = f"{VERSION}: {prov.id}/{info.id}" + (f", {speed}" if context else "")
+    thresholds = _thresholds(mp)
+    base = _rates(mp, None)
+    tiers = tuple((t, _rates(mp, t)) for t in thresholds)
+    exact = base is not None and all(r is not None for _, r in tiers) and not (
+        set(k for k, v in mp.__dict__.items() if v is not None and not k.startswith("_"))
+        - {k for keys in _KEYS.values() for k in keys} - {"requests_kcount"} - _IGNORED
+    )
+    if exact:
+        entry = PriceEntry(basis=basis, model_id=info.id, provider_id=prov.id, base=base, tiers=tiers)
+        for probe in _probes(thresholds):
+            rates, _ = entry.rates_for(probe.total_input_tokens)
+            want = mp.calc_price(_genai_usage(probe))["total_price"]
+            if rates.cost(probe) != int((want * 10**12).to_integral_value()):
+                exact = False
+                break
+    if not exact:
+        return _GenaiEntry(basis=basis, model_id=info.id, provider_id=prov.id, base=base or Rates(0, 0, 0, 0, 0),
+                           model_price=mp)  # fmt: skip
+    extra = () if thresholds else extra_tiers(prov.id, info.id, base)
+    if extra:
+        basis += " + tokledger long-context rule"
+    return PriceEntry(basis=basis, model_id=info.id, provider_id=prov.id, base=base, tiers=tiers or extra)
+
