@@ -1,0 +1,73 @@
+"""Shared test helpers: a fake home (never the developer's real logs), a ledger in it, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tokledger.cli import cli
+from tokledger.env import Env
+from tokledger.ingest import sync
+from tokledger.ledger import Ledger
+from tokledger.pricing import Pricer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def env(home: Path) -> Env:
+    return Env(home=home, environ={"TZ": "UTC"})
+
+
+@pytest.fixture
+def ledger(tmp_path: Path):
+    ledger = Ledger.open(tmp_path / "ledger.db")
+    yield ledger
+    ledger.close()
+
+
+def install_fixture(home: Path, source: str, case: str, dest: str) -> Path:
+    """Copy ``fixtures/<source>/<case>`` to ``home/<dest>`` (a file or a directory tree)."""
+    src = FIXTURES / source / case
+    target = home / dest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir():
+        shutil.copytree(src, target, dirs_exist_ok=True)
+    else:
+        shutil.copyfile(src, target)
+    return target
+
+
+def sync_all(ledger: Ledger, env: Env, **kw):
+    return sync(ledger, env, Pricer(), jobs=1, **kw)
+
+
+@pytest.fixture
+def run_cli(home: Path, tmp_path: Path) -> Callable[..., Result]:
+    """Run ``tokledger`` in-process with HOME set to the fake home and the ledger in tmp_path."""
+
+    def run(*args: str, env: dict[str, str] | None = None, expect: int = 0) -> Result:
+        environ = {"HOME": str(home), "TZ": "UTC", "NO_COLOR": "1", "TOKLEDGER_DB": str(tmp_path / "cli.db"),
+                   "TOKLEDGER_CONFIG": str(tmp_path / "config.toml"), "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "",
+                   "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "", **(env or {})}  # fmt: skip
+        result = CliRunner().invoke(cli, list(args), env=environ, catch_exceptions=False)
+        assert result.exit_code == expect, result.output
+        return result
+
+    return run
+
+
+def json_out(result: Result):
+    return json.loads(result.output)
