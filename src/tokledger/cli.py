@@ -334,24 +334,11 @@ def sync_cmd(app: App, source: str | None, jobs: int | None, strict: bool, verbo
 @pass_app
 def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
     """Every known source: where it looks, files, events, skipped lines and the last sync."""
-    from tokledger.ledger import ms_to_datetime, queries
-    from tokledger.sources import SOURCES
+    from tokledger.reports.status import source_status
 
     if not no_sync:
         app.sync(quiet=True)
-    conn = app.ledger.conn
-    events, files, status = queries.source_counts(conn), queries.file_counts(conn), queries.source_status(conn)
-    out = []
-    for name, source in SOURCES.items():
-        n_events, last_event = events.get(name, (0, None))
-        n_files, skipped, _ = files.get(name, (0, 0, None))
-        synced, roots, notices = status.get(name, (None, "[]", "[]"))
-        out.append({
-            "source": name, "title": source.title, "accuracy": source.accuracy, "paths": json.loads(roots),
-            "found": n_files > 0, "files": n_files, "events": n_events, "skipped_lines": skipped,
-            "last_event": ms_to_datetime(last_event).isoformat() if last_event else None,
-            "last_sync": ms_to_datetime(synced).isoformat() if synced else None, "notices": json.loads(notices),
-        })  # fmt: skip
+    out = source_status(app.ledger)
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
