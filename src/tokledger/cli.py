@@ -255,10 +255,10 @@ def _simple_report(kind: str, doc: str):
     return cli.command(kind)(command)
 
 
-_simple_report("daily", "Usage per local day.")
-_simple_report("monthly", "Usage per calendar month (local time).")
-_simple_report("project", "Usage per project (the working directory the assistant ran in).")
-_simple_report("model", "Usage per model.")
+_simple_report("daily", "Usage per local day (in --timezone, default the system zone), oldest first.")
+_simple_report("monthly", "Usage per calendar month in local time, oldest first.")
+_simple_report("project", "Usage per project (the working directory the assistant ran in), costliest first.")
+_simple_report("model", "Usage per model across all sources, costliest first.")
 
 
 @cli.command("weekly")

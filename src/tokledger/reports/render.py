@@ -148,7 +148,7 @@ def to_table(report: Report, breakdown: bool, title: str | None = None):
     for row in report.rows:
         t = row.totals
         table.add_row(_period_text(report, row), *_cells(t))
-        if breakdown and (len(row.models) > 1 or report.kind not in ("model", "today")):
+        if breakdown:
             for (source, model), part in sorted(row.models.items(), key=lambda kv: -kv[1].total_tokens):
                 table.add_row(f"  [dim]└ {source} · {model}[/dim]", *_cells(part), style="dim")
     return table

@@ -1,0 +1,186 @@
+"""Incremental, idempotent sync: checkpoints, rewrites, deleted logs, kills and concurrent imports."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import FIXTURES, install_fixture, sync_all
+from tokledger.env import Env
+from tokledger.ledger import Ledger
+
+CC = FIXTURES / "claude_code"
+DEST = ".claude/projects/-home-dev-acme-api/sess-a.jsonl"
+
+
+def totals(ledger: Ledger):
+    return ledger.conn.execute(
+        "SELECT COUNT(*), SUM(input_tokens), SUM(output_tokens), SUM(cache_write_tokens), SUM(cache_read_tokens)"
+        " FROM events").fetchone()  # fmt: skip
+
+
+def test_second_sync_changes_nothing_and_reads_nothing(ledger, home):
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    env = Env(home=home)
+    first = sync_all(ledger, env)
+    before = totals(ledger)
+    second = sync_all(ledger, env)
+    assert [f.action for f in first.files] == ["new"]
+    assert [f.action for f in second.files] == ["unchanged"]
+    assert totals(ledger) == before == (2, 20, 632, 2048, 104960)
+
+
+def test_appended_file_is_read_from_its_offset(ledger, home):
+    target = install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    env = Env(home=home)
+    sync_all(ledger, env)
+    with target.open("a") as f:
+        f.write((CC / "synthetic.jsonl").read_text())
+    report = sync_all(ledger, env)
+    (changed,) = [f for f in report.files if f.action != "unchanged"]
+    assert changed.action == "appended"
+    assert changed.bytes_read == len((CC / "synthetic.jsonl").read_bytes())
+    assert totals(ledger)[0] == 3
+
+
+def test_shrunk_or_replaced_file_is_reread_and_history_kept(ledger, home):
+    target = install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    env = Env(home=home)
+    sync_all(ledger, env)
+    # Compaction rewrites the transcript, dropping earlier turns: the ledger keeps them.
+    target.write_text((CC / "synthetic.jsonl").read_text())
+    report = sync_all(ledger, env)
+    assert [f.action for f in report.files] == ["reread"]
+    assert totals(ledger)[0] == 3
+    # Rewritten in place with the same size but other bytes before the checkpoint: read again, not appended.
+    data = (CC / "cache_1h.jsonl").read_text()
+    target.write_text(data)
+    os.utime(target, ns=(1, 1))
+    report = sync_all(ledger, env)
+    assert [f.action for f in report.files] == ["reread"]
+    assert totals(ledger)[0] == 5
+
+
+def test_deleted_logs_keep_their_history(ledger, home):
+    target = install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    env = Env(home=home)
+    sync_all(ledger, env)
+    target.unlink()
+    sync_all(ledger, env)
+    assert totals(ledger) == (2, 20, 632, 2048, 104960)
+
+
+def test_same_history_under_two_roots_counts_once(ledger, home):
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", ".config/claude/projects/-x/other.jsonl")
+    sync_all(ledger, Env(home=home))
+    assert totals(ledger) == (2, 20, 632, 2048, 104960)
+
+
+def test_malformed_lines_are_counted_per_file(ledger, home):
+    install_fixture(home, "claude_code", "garbage.jsonl", DEST)
+    report = sync_all(ledger, Env(home=home))
+    assert report.sources["claude_code"].skipped == 6
+    assert ledger.file_states()[str(home / DEST)].skipped == 6
+
+
+def test_unreadable_file_is_a_notice_and_others_import(ledger, home, monkeypatch):
+    import dataclasses
+
+    from tokledger import sources
+
+    real = sources.SOURCES["claude_code"]
+
+    def parse(path, start=0):
+        if path.name == "bad.jsonl":
+            raise PermissionError(13, "Permission denied")
+        return real.parse(path, start)
+
+    monkeypatch.setitem(sources.SOURCES, "claude_code", dataclasses.replace(real, parse=parse))
+    install_fixture(home, "claude_code", "synthetic.jsonl", ".claude/projects/-p/bad.jsonl")
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    report = sync_all(ledger, Env(home=home))
+    assert totals(ledger)[0] == 2
+    assert any("bad.jsonl: cannot read: Permission denied" in n for n in report.sources["claude_code"].notices)
+    assert "bad.jsonl" not in "".join(ledger.file_states())
+
+
+def test_strict_raises_on_malformed_lines(ledger, home):
+    import pytest
+
+    from tokledger.errors import SourceError
+
+    install_fixture(home, "claude_code", "garbage.jsonl", DEST)
+    with pytest.raises(SourceError, match="6 malformed lines"):
+        sync_all(ledger, Env(home=home), strict=True)
+
+
+def _make_history(home: Path, files: int, responses: int) -> tuple[int, int]:
+    """Many transcripts with multi-line responses; returns (requests, output tokens) expected."""
+    base = home / ".claude/projects/-home-dev-big"
+    base.mkdir(parents=True)
+    pad = "y" * 2000
+    out_total = 0
+    for f in range(files):
+        lines = []
+        for r in range(responses):
+            msg = f"msg_{f}_{r}"
+            for part, out in ((0, 1), (1, 10 + r)):
+                lines.append(
+                    f'{{"type":"assistant","sessionId":"s{f}","timestamp":"2025-10-01T{r % 24:02d}:00:0{part}.000Z",'
+                    f'"requestId":"req_{f}_{r}","message":{{"id":"{msg}","model":"claude-sonnet-4-5-20250929",'
+                    f'"content":[{{"type":"text","text":"{pad}"}}],"usage":{{"input_tokens":3,"output_tokens":{out}}}}}}}'
+                )  # fmt: skip
+            out_total += 10 + r
+        (base / f"s{f}.jsonl").write_text("\n".join(lines) + "\n")
+    return files * responses, out_total
+
+
+def _cli(home: Path, db: Path, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "HOME": str(home), "TOKLEDGER_DB": str(db), "CLAUDE_CONFIG_DIR": "", "XDG_CONFIG_HOME": "",
+           "TOKLEDGER_CONFIG": str(db.parent / "none.toml")}  # fmt: skip
+    return subprocess.Popen([sys.executable, "-m", "tokledger", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def test_import_killed_midway_ends_exact_on_the_next_run(tmp_path, home):
+    requests, output = _make_history(home, files=300, responses=60)
+    db = tmp_path / "kill.db"
+    killed_with_partial = False
+    for delay in (0.8, 1.2, 1.6, 2.4):
+        if db.exists():
+            for p in tmp_path.glob("kill.db*"):
+                p.unlink()
+        proc = _cli(home, db, "sync", "--jobs", "1")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if db.exists():
+            ledger = Ledger.open(db)
+            n = ledger.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+            ledger.close()
+            if 0 < n < requests:
+                killed_with_partial = True
+                break
+    assert killed_with_partial, "the import finished (or never started) before it could be killed"
+    proc = _cli(home, db, "sync")
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    ledger = Ledger.open(db)
+    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (requests, output)
+    assert ledger.conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 300
+
+
+def test_two_imports_at_once_end_exact_without_lock_errors(tmp_path, home):
+    requests, output = _make_history(home, files=120, responses=40)
+    db = tmp_path / "two.db"
+    procs = [_cli(home, db, "sync", "--jobs", "1") for _ in range(2)] + [_cli(home, db, "daily", "--json")]
+    for p in procs:
+        assert p.wait(timeout=180) == 0
+        err = p.stderr.read()
+        assert "locked" not in err, err
+    ledger = Ledger.open(db)
+    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (requests, output)
