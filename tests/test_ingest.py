@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -151,21 +152,28 @@ def test_import_killed_midway_ends_exact_on_the_next_run(tmp_path, home):
     requests, output = _make_history(home, files=300, responses=60)
     db = tmp_path / "kill.db"
     killed_with_partial = False
-    for delay in (0.8, 1.2, 1.6, 2.4):
-        if db.exists():
-            for p in tmp_path.glob("kill.db*"):
-                p.unlink()
+    for _attempt in range(5):
+        for p in tmp_path.glob("kill.db*"):
+            p.unlink()
         proc = _cli(home, db, "sync", "--jobs", "1")
-        time.sleep(delay)
+        n = 0
+        while proc.poll() is None and n == 0:  # kill as soon as some files are recorded
+            time.sleep(0.01)
+            if db.exists():
+                try:
+                    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=0.1)
+                    n = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+                    conn.close()
+                except sqlite3.Error:
+                    n = 0
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        if db.exists():
-            ledger = Ledger.open(db)
-            n = ledger.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-            ledger.close()
-            if 0 < n < requests:
-                killed_with_partial = True
-                break
+        ledger = Ledger.open(db)
+        n = ledger.conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        ledger.close()
+        if 0 < n < requests:
+            killed_with_partial = True
+            break
     assert killed_with_partial, "the import finished (or never started) before it could be killed"
     proc = _cli(home, db, "sync")
     assert proc.wait(timeout=120) == 0, proc.stderr.read()

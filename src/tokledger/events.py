@@ -66,6 +66,9 @@ class UsageEvent(msgspec.Struct, kw_only=True):
         return self.input_tokens + self.cache_write_tokens + self.cache_read_tokens
 
 
+_ATTRIBUTION = ("model", "session_id", "project", "git_branch", "provider", "request_id", "speed")
+
+
 def merge(old: UsageEvent, new: UsageEvent) -> UsageEvent:
     """Combine two records of the same request (same source and key) into the most complete one.
 
@@ -73,29 +76,38 @@ def merge(old: UsageEvent, new: UsageEvent) -> UsageEvent:
     - Otherwise every token field keeps its maximum (streaming lines carry partial output counts) and the
       earliest timestamp dates the request; who the request belongs to (session, project, branch) comes
       from the earlier copy, and from ``old`` on a tie, so a resumed session's copy never moves it.
+
+    Neither argument is changed.
     """
+    return merge_into(msgspec.structs.replace(old), new)
+
+
+def merge_into(old: UsageEvent, new: UsageEvent) -> UsageEvent:
+    """:func:`merge`, updating and returning ``old`` where it survives (the parsers' hot path)."""
     if old.primary != new.primary:
         return old if old.primary else new
-    first, second = (new, old) if new.timestamp < old.timestamp else (old, new)
-    logged = [c for c in (old.logged_cost_usd, new.logged_cost_usd) if c is not None]
-    return UsageEvent(
-        source=first.source,
-        key=first.key,
-        timestamp=first.timestamp,
-        model=first.model if first.model else second.model,
-        input_tokens=max(old.input_tokens, new.input_tokens),
-        output_tokens=max(old.output_tokens, new.output_tokens),
-        cache_write_tokens=max(old.cache_write_tokens, new.cache_write_tokens),
-        cache_write_1h_tokens=max(old.cache_write_1h_tokens, new.cache_write_1h_tokens),
-        cache_read_tokens=max(old.cache_read_tokens, new.cache_read_tokens),
-        reasoning_tokens=max(old.reasoning_tokens, new.reasoning_tokens),
-        session_id=first.session_id or second.session_id,
-        project=first.project or second.project,
-        git_branch=first.git_branch or second.git_branch,
-        provider=first.provider or second.provider,
-        request_id=first.request_id or second.request_id,
-        logged_cost_usd=max(logged) if logged else None,
-        primary=first.primary,
-        speed=first.speed or second.speed,
-    )
-
+    if new.timestamp < old.timestamp:
+        old.timestamp = new.timestamp
+        for name in _ATTRIBUTION:  # the earlier copy's values win; old's fill what it lacks
+            value = getattr(new, name)
+            if value:
+                setattr(old, name, value)
+    else:
+        for name in _ATTRIBUTION:
+            if not getattr(old, name):
+                setattr(old, name, getattr(new, name))
+    if new.input_tokens > old.input_tokens:
+        old.input_tokens = new.input_tokens
+    if new.output_tokens > old.output_tokens:
+        old.output_tokens = new.output_tokens
+    if new.cache_write_tokens > old.cache_write_tokens:
+        old.cache_write_tokens = new.cache_write_tokens
+    if new.cache_write_1h_tokens > old.cache_write_1h_tokens:
+        old.cache_write_1h_tokens = new.cache_write_1h_tokens
+    if new.cache_read_tokens > old.cache_read_tokens:
+        old.cache_read_tokens = new.cache_read_tokens
+    if new.reasoning_tokens > old.reasoning_tokens:
+        old.reasoning_tokens = new.reasoning_tokens
+    if new.logged_cost_usd is not None and (old.logged_cost_usd is None or new.logged_cost_usd > old.logged_cost_usd):
+        old.logged_cost_usd = new.logged_cost_usd
+    return old

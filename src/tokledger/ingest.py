@@ -19,19 +19,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from hashlib import blake2b
-from multiprocessing import get_context
 from pathlib import Path
 
 from tokledger.env import Env
 from tokledger.errors import SourceError
 from tokledger.events import merge
-from tokledger.ledger import FileState, Ledger, event_row
+from tokledger.ledger import FileState, Ledger, event_row, row_to_stored
 from tokledger.pricing import Pricer
-from tokledger.sources import SOURCES, ParseResult, Source
+from tokledger.sources import SOURCES, Source
 
 TAIL = 1024
 PARALLEL_MIN_BYTES = 8 << 20
@@ -106,54 +104,123 @@ def _plan(source: Source, path: Path, state: FileState | None) -> _Task | None:
     return _Task(source.name, key, start, st.st_size, st.st_mtime_ns, st.st_ino, action)
 
 
-def _parse(task: _Task) -> tuple[ParseResult | None, bytes | None, str | None]:
+@dataclass
+class _Parsed:
+    """One file's parse, priced: ledger rows (``file_id`` left None) and the checkpoint to store."""
+
+    rows: list[tuple]
+    end_offset: int
+    lines: int
+    skipped: int
+    tail: bytes | None
+
+
+# The pricer of a parser process, set once when the process starts (its caches then live as long as it).
+_worker_pricer: Pricer | None = None
+
+
+def _init_worker(pricer: Pricer) -> None:
+    global _worker_pricer
+    _worker_pricer = pricer
+
+
+def _parse(task: _Task, pricer: Pricer | None = None) -> _Parsed | str:
+    """Parse and price one file (in a parser process or in-line); an error comes back as its message."""
+    pricer = pricer or _worker_pricer
     try:
         result = SOURCES[task.source].parse(Path(task.path), task.start)
-        return result, _tail_hash(task.path, result.end_offset), None
+        tail = _tail_hash(task.path, result.end_offset)
     except FileNotFoundError:
-        return None, None, "vanished while being read"
+        return VANISHED
     except OSError as exc:
-        return None, None, f"cannot read: {exc.strerror or exc}"
+        return f"cannot read: {exc.strerror or exc}"
     except Exception as exc:  # a parser bug must not stop the other files
-        return None, None, f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}"
+    rows = []
+    for event in result.events:
+        priced = pricer.price(event)
+        rows.append(event_row(event, priced.cost_pusd, priced.basis, None))
+    return _Parsed(rows, result.end_offset, result.lines, result.skipped, tail)
 
 
-def _parsed(tasks: Sequence[_Task], jobs: int | None) -> Iterable[tuple]:
+VANISHED = "vanished while being read"
+
+
+def _parsed(tasks: Sequence[_Task], jobs: int | None, pricer: Pricer) -> Iterator[_Parsed | str]:
     total = sum(t.size - t.start for t in tasks)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(tasks) < 2 or total < PARALLEL_MIN_BYTES or os.name != "posix":
-        yield from map(_parse, tasks)
+        yield from (_parse(task, pricer) for task in tasks)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        yield from pool.map(_parse, tasks, chunksize=4)
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=get_context("fork"), initializer=_init_worker, initargs=(pricer,)
+    ) as pool:
+        yield from pool.map(_parse, tasks, chunksize=8)
 
 
-def _record(ledger: Ledger, pricer: Pricer, task: _Task, result: ParseResult, tail: bytes | None,
-            state: FileState | None) -> int:  # fmt: skip
-    """Write one file's events and checkpoint in one transaction; returns how many rows changed."""
-    appended = task.action == "appended" and state is not None
-    with ledger.transaction():
-        stored = ledger.stored_events(task.source, [e.key for e in result.events])
-        new_keys = sum(1 for e in result.events if e.key not in stored)
-        file_id = ledger.save_file(
+class _Writer:
+    """Writes parsed files, several per transaction; each file's rows and checkpoint always commit together."""
+
+    BATCH_FILES = 64
+    BATCH_ROWS = 20_000
+
+    def __init__(self, ledger: Ledger, pricer: Pricer):
+        self.ledger = ledger
+        self.pricer = pricer
+        self.pending: list[tuple[_Task, _Parsed, FileState | None]] = []
+        self.pending_rows = 0
+        self.changed: dict[str, int] = {}
+        # Sources with nothing recorded yet need no look-up of stored events, except for keys this sync wrote.
+        self.empty = {s for s in SOURCES if not ledger.has_events(s)}
+        self.written: set[tuple[str, str]] = set()
+
+    def add(self, task: _Task, parsed: _Parsed, state: FileState | None) -> None:
+        self.pending.append((task, parsed, state))
+        self.pending_rows += len(parsed.rows)
+        if len(self.pending) >= self.BATCH_FILES or self.pending_rows >= self.BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with self.ledger.transaction():
+            for task, parsed, state in self.pending:
+                self.changed[task.path] = self._record(task, parsed, state)
+        self.pending, self.pending_rows = [], 0
+
+    def _record(self, task: _Task, parsed: _Parsed, state: FileState | None) -> int:
+        keys = [row[1] for row in parsed.rows]
+        if task.source in self.empty:
+            lookup = [k for k in keys if (task.source, k) in self.written]
+            self.written.update((task.source, k) for k in keys)
+        else:
+            lookup = keys
+        stored = self.ledger.stored_events(task.source, lookup) if lookup else {}
+        appended = task.action == "appended" and state is not None
+        file_id = self.ledger.save_file(
             task.source, task.path, size=task.size, mtime_ns=task.mtime_ns, inode=task.inode,
-            offset=result.end_offset, tail_hash=tail,
-            lines=result.lines + (state.lines if appended else 0),
-            events=state.events + new_keys if appended else len(result.events),
-            skipped=result.skipped + (state.skipped if appended else 0),
+            offset=parsed.end_offset, tail_hash=parsed.tail,
+            lines=parsed.lines + (state.lines if appended else 0),
+            events=state.events + sum(k not in stored for k in keys) if appended else len(keys),
+            skipped=parsed.skipped + (state.skipped if appended else 0),
             synced_ms=int(time.time() * 1000),
         )  # fmt: skip
         rows = []
-        for event in result.events:
-            old = stored.get(event.key)
-            if old is not None:
-                event = merge(old.event, event)
-                if event == old.event:
-                    continue
-            priced = pricer.price(event)
+        for row in parsed.rows:
+            old = stored.get(row[1])
+            if old is None:
+                rows.append((*row[:-1], file_id))
+                continue
+            event = merge(old.event, row_to_stored(row).event)
+            if event == old.event:
+                continue
+            priced = self.pricer.price(event)
             rows.append(event_row(event, priced.cost_pusd, priced.basis, file_id))
-        ledger.upsert_events(rows)
-    return len(rows)
+        self.ledger.upsert_events(rows)
+        return len(rows)
 
 
 ProgressFn = Callable[[int, int], None]
@@ -199,22 +266,29 @@ def sync(
     if progress and tasks:
         progress(0, total)
     done = 0
-    for task, (result, tail, error) in zip(tasks, _parsed(tasks, jobs), strict=True):
+    writer = _Writer(ledger, pricer)
+    read: list[tuple[_Task, _Parsed]] = []
+    for task, parsed in zip(tasks, _parsed(tasks, jobs, pricer), strict=True):
         sr = report.sources[task.source]
         done += task.size - task.start
         if progress:
             progress(done, total)
-        if result is None:
-            report.files.append(FileReport(task.source, task.path, "error", error=error))
-            if error != "vanished while being read":
-                sr.notices.append(f"{task.path}: {error}")
+        if isinstance(parsed, str):
+            report.files.append(FileReport(task.source, task.path, "error", error=parsed))
+            if parsed != VANISHED:
+                sr.notices.append(f"{task.path}: {parsed}")
             continue
-        changed = _record(ledger, pricer, task, result, tail, states.get(task.path))
+        writer.add(task, parsed, states.get(task.path))
+        read.append((task, parsed))
+    writer.flush()
+    for task, parsed in read:
+        sr = report.sources[task.source]
+        changed = writer.changed[task.path]
         sr.read += 1
         sr.events += changed
-        sr.skipped += result.skipped
+        sr.skipped += parsed.skipped
         report.files.append(
-            FileReport(task.source, task.path, task.action, result.end_offset - task.start, changed, result.skipped)
+            FileReport(task.source, task.path, task.action, parsed.end_offset - task.start, changed, parsed.skipped)
         )
 
     now = int(time.time() * 1000)

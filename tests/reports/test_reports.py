@@ -132,3 +132,22 @@ def test_blocks_floor_to_hour_gap_and_active(ledger):
     assert active.extra["token_limit"]["status"] == "exceeds"
     only = blocks_report(ledger, Query(tz=UTCZ), now=now, active_only=True)
     assert [r.period for r in only.rows] == ["2025-10-02T09:00:00Z"]
+
+
+def test_days_across_a_daylight_saving_change(ledger):
+    # Berlin leaves summer time at 2025-10-26T01:00Z (UTC+2 → UTC+1)
+    _events(ledger, "2025-10-25T21:59:00+00:00", "2025-10-25T22:30:00+00:00", "2025-10-26T00:59:59+00:00",
+            "2025-10-26T01:00:00+00:00", "2025-10-26T22:59:00+00:00", "2025-10-26T23:00:00+00:00")  # fmt: skip
+    daily = usage_report(ledger, "daily", Query(tz=BERLIN))
+    assert {r.period: r.totals.requests for r in daily.rows} == {"2025-10-25": 1, "2025-10-26": 4, "2025-10-27": 1}
+
+
+def test_offset_spans_find_the_exact_transition():
+    from tokledger.reports.periods import offset_spans
+
+    start = int(datetime(2025, 3, 1, tzinfo=UTC).timestamp() * 1000)
+    end = int(datetime(2025, 11, 30, tzinfo=UTC).timestamp() * 1000)
+    spans = offset_spans(BERLIN, start, end)
+    assert [(datetime.fromtimestamp(t / 1000, UTC).isoformat(), o // 3_600_000) for t, o in spans[1:]] == [
+        ("2025-03-30T01:00:00+00:00", 2), ("2025-10-26T01:00:00+00:00", 1)]
+    assert spans[0][1] == 3_600_000

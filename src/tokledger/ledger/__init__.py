@@ -168,6 +168,9 @@ class Ledger:
     def upsert_events(self, rows: Iterable[tuple]) -> None:
         self.conn.executemany(_UPSERT, rows)
 
+    def has_events(self, source: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
+
     def all_events(self) -> Iterator[tuple[int, StoredEvent]]:
         """Every event with its row id (for re-pricing)."""
         cols = ", ".join(EVENT_COLUMNS)

@@ -65,7 +65,6 @@ MIGRATIONS: list[tuple[str, str]] = [
             roots      TEXT NOT NULL,       -- JSON list of the paths looked at
             notices    TEXT NOT NULL        -- JSON list of one-line notices from the last sync
         );
-        CREATE INDEX events_session ON events (session_id);
         """,
     ),
 ]

@@ -1,8 +1,8 @@
 """The SQL behind the reports: filtered, grouped sums of the events table.
 
-Reports never see SQL; they ask for sums grouped by some of ``bucket`` (a UTC quarter hour — every time
-zone in use today is a whole number of quarter hours from UTC, so a quarter hour lies in one local day),
-``session``, ``project``, and always by source and model, and do the local-time bucketing themselves.
+Reports never see SQL; they ask for sums grouped by some of ``day`` (the local day, from an expression the
+report layer builds out of the time zone's offsets), ``session`` and ``project``, and always by source and
+model, and label the groups themselves.
 """
 
 from __future__ import annotations
@@ -11,15 +11,12 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-QUARTER_HOUR_MS = 900_000
-
 _COST = {
     "calculate": "cost_pusd",
     "logged": "logged_cost_pusd",
     "auto": "COALESCE(logged_cost_pusd, cost_pusd)",
 }
 DIMENSIONS = {
-    "bucket": f"ts / {QUARTER_HOUR_MS}",
     "session": "COALESCE(session_id, '')",
     "project": "COALESCE(project, '')",
 }
@@ -61,17 +58,28 @@ SUM_COLUMNS = (
 )  # fmt: skip
 
 
-def grouped_sums(conn: sqlite3.Connection, f: EventFilter, dims: Sequence[str], mode: str) -> Iterator[tuple]:
-    """Rows of (*dims, source, model, six token sums, requests, cost_pusd, unpriced, min_ts, max_ts, project)."""
+def grouped_sums(conn: sqlite3.Connection, f: EventFilter, dims: Sequence[str], mode: str,
+                 day_sql: tuple[str, list] | None = None) -> Iterator[tuple]:  # fmt: skip
+    """Rows of (*dims, source, model, six token sums, requests, cost_pusd, unpriced, min_ts, max_ts, project).
+
+    The ``day`` dimension is the local day number computed by ``day_sql`` (an expression and its arguments).
+    """
     cost = _COST[mode]
-    dim_sql = [DIMENSIONS[d] for d in dims]
+    dim_sql = [day_sql[0] if d == "day" else DIMENSIONS[d] for d in dims]
     where, args = f.where()
+    if "day" in dims:
+        args = [*day_sql[1], *args, *day_sql[1]]
     select = ", ".join(
         [*dim_sql, "source", "model", *(f"SUM({c})" for c in SUM_COLUMNS), "COUNT(*)", f"SUM({cost})",
          f"SUM({cost} IS NULL)", "MIN(ts)", "MAX(ts)", "MAX(project)"]
     )  # fmt: skip
     group = ", ".join([*dim_sql, "source", "model"])
     return conn.execute(f"SELECT {select} FROM events WHERE {where} GROUP BY {group}", args)
+
+
+def time_range(conn: sqlite3.Connection, f: EventFilter) -> tuple[int | None, int | None]:
+    where, args = f.where()
+    return conn.execute(f"SELECT MIN(ts), MAX(ts) FROM events WHERE {where}", args).fetchone()
 
 
 def timeline(conn: sqlite3.Connection, f: EventFilter, mode: str) -> Iterator[tuple]:

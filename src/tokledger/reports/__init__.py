@@ -15,8 +15,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from tokledger.ledger import Ledger, pusd_to_usd, queries
-from tokledger.ledger.queries import QUARTER_HOUR_MS, EventFilter
-from tokledger.reports.periods import local_date, local_midnight_ms, week_label
+from tokledger.ledger.queries import EventFilter
+from tokledger.reports.periods import day_from_number, day_number_sql, local_midnight_ms, offset_spans, week_label
 
 KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "today")
 UNKNOWN_PROJECT = "(unknown)"
@@ -128,27 +128,33 @@ def _summed(rows: Iterable[Row]) -> Totals:
 
 def usage_report(ledger: Ledger, kind: str, query: Query) -> Report:
     """The rows of a ``daily``/``weekly``/``monthly``/``session``/``project``/``model``/``today`` report."""
-    dims = {"session": ["session"], "project": ["project"]}.get(kind, ["bucket"] if kind in
-                                                                ("daily", "weekly", "monthly") else [])  # fmt: skip
+    timed = kind in ("daily", "weekly", "monthly")
+    dims = {"session": ["session"], "project": ["project"]}.get(kind, ["day"] if timed else [])
     rows: dict[str, Row] = {}
     label_cache: dict[int, str] = {}
-    tz = query.tz
-    for record in queries.grouped_sums(ledger.conn, query.event_filter(), dims, query.mode):
+    event_filter = query.event_filter()
+    day_sql = None
+    if timed:
+        first, last = queries.time_range(ledger.conn, event_filter)
+        if first is None:
+            return Report(kind, query, [], Totals())
+        day_sql = day_number_sql(offset_spans(query.tz, first, last))
+    for record in queries.grouped_sums(ledger.conn, event_filter, dims, query.mode, day_sql):
         *dim_values, source, model = record[: len(dims) + 2]
         sums = record[len(dims) + 2 : len(dims) + 11]
         first_ms, last_ms, project = record[len(dims) + 11 :]
-        if kind in ("daily", "weekly", "monthly"):
-            bucket = dim_values[0]
-            label = label_cache.get(bucket)
+        if timed:
+            number = dim_values[0]
+            label = label_cache.get(number)
             if label is None:
-                day = local_date(bucket * QUARTER_HOUR_MS, tz)
+                day = day_from_number(number)
                 if kind == "daily":
                     label = day.isoformat()
                 elif kind == "weekly":
                     label = week_label(day, query.start_of_week)
                 else:
                     label = f"{day.year:04d}-{day.month:02d}"
-                label_cache[bucket] = label
+                label_cache[number] = label
         elif kind in ("session", "project"):
             label = dim_values[0] or (UNKNOWN_PROJECT if kind == "project" else "(none)")
         else:  # model, today: one row per model

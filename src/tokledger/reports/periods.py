@@ -66,3 +66,49 @@ def parse_day(value: str, option: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+
+
+DAY_MS = 86_400_000
+
+
+def offset_spans(tz: ZoneInfo, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
+    """The zone's UTC offsets over [start_ms, end_ms]: ``(from_ms, offset_ms)`` pairs, first from -inf.
+
+    Offsets change at most a few times a year; each change is found by checking every local day and then
+    bisecting to the minute, so a report can bucket instants into local days with plain integer arithmetic.
+    """
+
+    def offset(ms: int) -> int:
+        return int(datetime.fromtimestamp(ms / 1000, tz).utcoffset().total_seconds()) * 1000
+
+    spans = [(-(2**62), offset(start_ms))]
+    t = start_ms
+    while t < end_ms:
+        nxt = min(t + DAY_MS // 2, end_ms)
+        if offset(nxt) != spans[-1][1]:
+            lo, hi = t, nxt  # offset(lo) is the current offset, offset(hi) another one
+            while hi - lo > 1000:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(mid) == spans[-1][1] else (lo, mid)
+            spans.append(((lo // 1000 + 1) * 1000, offset(nxt)))  # zone rules change on whole seconds
+        t = nxt
+    return spans
+
+
+def day_number_sql(spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
+    """A SQL expression giving each event's local day as days since 1970-01-01 (``ts`` in UTC ms)."""
+    if len(spans) == 1:
+        return f"(ts + ?) / {DAY_MS}", [spans[0][1]]
+    cases, args = [], []
+    for (_, off), (until, _) in zip(spans, spans[1:], strict=False):
+        cases.append(f"WHEN ts < ? THEN (ts + ?) / {DAY_MS}")
+        args += [until, off]
+    args.append(spans[-1][1])
+    return f"CASE {' '.join(cases)} ELSE (ts + ?) / {DAY_MS} END", args
+
+
+EPOCH_DAY = date(1970, 1, 1)
+
+
+def day_from_number(n: int) -> date:
+    return EPOCH_DAY + timedelta(days=n)

@@ -20,7 +20,6 @@ MAX_LINE = 1 << 25
 @dataclass
 class ScanState:
     end_offset: int
-    lines: int = 0
     oversized: int = 0
     at_tail: bool = False
     """True while the line being handed on is the unterminated last line (maybe still being written)."""
@@ -29,8 +28,7 @@ class ScanState:
 def scan(path: Path, start: int, needle: bytes, state: ScanState) -> Iterator[bytes]:
     """Yield each complete line after byte ``start`` that contains ``needle`` (without its newline).
 
-    ``state`` is updated as lines are consumed: ``end_offset`` is the offset just after the last complete
-    line, ``lines`` the number of complete lines read.
+    ``state.end_offset`` is kept at the offset just after the last complete line consumed.
     """
     pos = start
     with open(path, "rb", buffering=0) as f:
@@ -49,7 +47,6 @@ def scan(path: Path, start: int, needle: bytes, state: ScanState) -> Iterator[by
                     continue
                 pos += nl + 1
                 state.end_offset = pos
-                state.lines += 1
                 chunk = chunk[nl + 1 :]
                 discarding = False
             buf = carry + chunk if carry else chunk
@@ -62,7 +59,6 @@ def scan(path: Path, start: int, needle: bytes, state: ScanState) -> Iterator[by
                 else:
                     carry = buf
                 continue
-            state.lines += buf.count(b"\n", 0, last + 1)
             i = buf.find(needle, 0, last)
             while i >= 0:
                 begin = buf.rfind(b"\n", 0, i) + 1

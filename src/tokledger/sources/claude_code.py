@@ -47,7 +47,6 @@ Project and session
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from decimal import Decimal
 from hashlib import blake2b
@@ -56,8 +55,9 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge
+from tokledger.events import UsageEvent, merge_into
 from tokledger.sources import Discovery, ParseResult, Source
+from tokledger.sources._files import find_files
 from tokledger.sources._jsonl import ScanState, scan
 
 NAME = "claude_code"
@@ -121,19 +121,8 @@ def roots(env: Env) -> tuple[list[Path], list[str]]:
 
 def discover(env: Env) -> Discovery:
     projects, notices = roots(env)
-    seen: set[str] = set()
-    files: list[Path] = []
-    for root in projects:
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=lambda e: None):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if name.endswith(".jsonl"):
-                    real = os.path.realpath(os.path.join(dirpath, name))
-                    if real not in seen:
-                        seen.add(real)
-                        files.append(Path(real))
     tried = projects or [env.xdg_config_home / "claude", env.home / ".claude"]
-    return Discovery(roots=tried, files=files, notices=notices)
+    return Discovery(roots=tried, files=find_files(projects, ".jsonl"), notices=notices)
 
 
 def _path_session(path: Path) -> str:
@@ -219,11 +208,10 @@ def parse(path: Path, start: int = 0) -> ParseResult:
             fallback_project = fallback_project or _path_project(path)
             event.project = fallback_project
         previous = merged.get(event.key)
-        merged[event.key] = event if previous is None else merge(previous, event)
+        merged[event.key] = event if previous is None else merge_into(previous, event)
     return ParseResult(
         events=list(merged.values()),
         end_offset=state.end_offset,
-        lines=state.lines,
         skipped=skipped + state.oversized,
     )
 

@@ -1,0 +1,52 @@
+"""Finding log files: walk roots recursively, follow symlinked directories once, read each file once.
+
+Roots are resolved to real paths and every file is identified by (device, inode), so the same history
+reached through two roots (``~/.config/claude`` linked to ``~/.claude``, a repeated ``CLAUDE_CONFIG_DIR``
+entry) is listed once. Only directory entries are examined — no per-file ``realpath`` — so listing
+thousands of transcripts costs a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+
+def find_files(roots: Iterable[Path], suffix: str) -> list[Path]:
+    """Every file ending in ``suffix`` below the roots, each physical file once, sorted within each root."""
+    seen_files: set[tuple[int, int]] = set()
+    seen_dirs: set[tuple[int, int]] = set()
+    found: list[Path] = []
+    for root in roots:
+        real = os.path.realpath(root)
+        batch: list[str] = []
+        _walk(real, suffix, batch, seen_files, seen_dirs)
+        found.extend(Path(p) for p in sorted(batch))
+    return found
+
+
+def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set) -> None:
+    try:
+        st = os.stat(top)
+    except OSError:
+        return
+    if (st.st_dev, st.st_ino) in seen_dirs:
+        return
+    seen_dirs.add((st.st_dev, st.st_ino))
+    try:
+        entries = list(os.scandir(top))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir():
+                _walk(entry.path, suffix, out, seen_files, seen_dirs)
+            elif entry.name.endswith(suffix) and entry.is_file():
+                s = entry.stat()
+                key = (s.st_dev, s.st_ino)
+                if key not in seen_files:
+                    seen_files.add(key)
+                    out.append(entry.path)
+        except OSError:
+            continue
