@@ -203,3 +203,20 @@ def test_reads_from_an_offset(tmp_path):
     assert rest.end_offset == len(data)
     assert {e.key: e.output_tokens for e in rest.events} == {"msg_01A": 512, "msg_01B": 120}
     assert Path(CC / "streaming_multiline.jsonl").stat().st_size == len(data)
+
+
+def test_unlistable_root_is_a_one_line_notice(home, monkeypatch):
+    import os as _os
+
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", ".claude/projects/-p/a.jsonl")
+    real_scandir = _os.scandir
+
+    def scandir(path):
+        if str(path).endswith("projects"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(_os, "scandir", scandir)
+    found = claude_code.discover(Env(home=home))
+    assert found.files == []
+    assert found.notices == [f"cannot list {home}/.claude/projects: Permission denied"]

@@ -13,20 +13,23 @@ from collections.abc import Iterable
 from pathlib import Path
 
 
-def find_files(roots: Iterable[Path], suffix: str) -> list[Path]:
-    """Every file ending in ``suffix`` below the roots, each physical file once, sorted within each root."""
+def find_files(roots: Iterable[Path], suffix: str, notices: list[str] | None = None) -> list[Path]:
+    """Every file ending in ``suffix`` below the roots, each physical file once, sorted within each root.
+
+    A directory that cannot be listed adds a one-line notice to ``notices`` (when given) and is passed over.
+    """
     seen_files: set[tuple[int, int]] = set()
     seen_dirs: set[tuple[int, int]] = set()
     found: list[Path] = []
     for root in roots:
         real = os.path.realpath(root)
         batch: list[str] = []
-        _walk(real, suffix, batch, seen_files, seen_dirs)
+        _walk(real, suffix, batch, seen_files, seen_dirs, notices)
         found.extend(Path(p) for p in sorted(batch))
     return found
 
 
-def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set) -> None:
+def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set, notices: list | None) -> None:
     try:
         st = os.stat(top)
     except OSError:
@@ -36,12 +39,14 @@ def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set
     seen_dirs.add((st.st_dev, st.st_ino))
     try:
         entries = list(os.scandir(top))
-    except OSError:
+    except OSError as exc:
+        if notices is not None:
+            notices.append(f"cannot list {top}: {exc.strerror or exc}")
         return
     for entry in entries:
         try:
             if entry.is_dir():
-                _walk(entry.path, suffix, out, seen_files, seen_dirs)
+                _walk(entry.path, suffix, out, seen_files, seen_dirs, notices)
             elif entry.name.endswith(suffix) and entry.is_file():
                 s = entry.stat()
                 key = (s.st_dev, s.st_ino)

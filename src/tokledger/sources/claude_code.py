@@ -122,7 +122,7 @@ def roots(env: Env) -> tuple[list[Path], list[str]]:
 def discover(env: Env) -> Discovery:
     projects, notices = roots(env)
     tried = projects or [env.xdg_config_home / "claude", env.home / ".claude"]
-    return Discovery(roots=tried, files=find_files(projects, ".jsonl"), notices=notices)
+    return Discovery(roots=tried, files=find_files(projects, ".jsonl", notices), notices=notices)
 
 
 def _path_session(path: Path) -> str:

@@ -1,0 +1,43 @@
+"""The README documents every command, every option of the reports and every JSON key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import install_fixture, json_out
+from tokledger.cli import cli
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+
+
+def test_every_command_is_documented():
+    for name in cli.commands:
+        assert f"tokledger {name}" in README, name
+
+
+def test_every_report_option_is_documented():
+    for param in cli.commands["daily"].params:
+        for opt in param.opts:
+            if opt.startswith("--"):
+                assert opt in README, opt
+
+
+def test_every_json_key_is_documented(run_cli, home):
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", ".claude/projects/-p/s.jsonl")
+    keys: set[str] = set()
+    for command in ("daily", "session", "blocks"):
+        doc = json_out(run_cli(command, "--json", "--breakdown"))
+        keys |= set(doc) | set(doc["totals"])
+        for row in doc["rows"]:
+            keys |= set(row)
+            for part in row.get("models", []):
+                keys |= set(part)
+    for key in keys:
+        assert f"`{key}`" in README or f'"{key}"' in README, key
+
+
+def test_the_two_setup_commands():
+    assert "python3 -m venv .venv && .venv/bin/pip install -e . && .venv/bin/tokledger" in README
+    test_command = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
+    assert test_command in README
+    assert test_command in (Path(__file__).parent.parent / ".ci" / "run").read_text()
