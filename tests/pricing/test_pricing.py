@@ -123,9 +123,10 @@ def test_integer_rates_equal_genai_prices_for_every_model(provider):
     assert checked > 20
 
 
-def test_table_lookup_is_cached_per_day():
+def test_table_entries_are_built_once_per_price_period():
     p = Pricer()
-    e = ev("claude-sonnet-4-5-20250929", input_tokens=1)
-    p.price(e)
-    p.price(e)
+    for day in range(1, 29):
+        p.price(ev("claude-opus-4-6", datetime(2026, 2, day, tzinfo=UTC), input_tokens=1))
     assert len(p._entries) == 1
+    p.price(ev("claude-opus-4-6", datetime(2026, 3, 20, tzinfo=UTC), input_tokens=1))
+    assert len(p._entries) == 2

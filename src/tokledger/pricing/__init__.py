@@ -14,7 +14,7 @@ is a few integer multiplications and the sum is exact. The result equals genai-p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from functools import cached_property
 
@@ -103,7 +103,8 @@ def override_entry(model: str, o: PriceOverride) -> PriceEntry:
 class Pricer:
     def __init__(self, overrides: dict[str, PriceOverride] | None = None):
         self._overrides = {k.lower(): override_entry(k, v) for k, v in (overrides or {}).items()}
-        self._entries: dict[tuple, PriceEntry | None] = {}
+        self._models: dict[tuple, object] = {}
+        self._entries: dict[tuple, PriceEntry] = {}
 
     @cached_property
     def _table(self):  # imported lazily: a report that prices nothing never loads the table
@@ -120,13 +121,18 @@ class Pricer:
         override = self._overrides.get(model.lower())
         if override is not None:
             return override
-        day = when.astimezone(UTC).date() if when.tzinfo else when.date()
-        cache_key = (model, provider, speed, day)
+        table = self._table
         try:
-            return self._entries[cache_key]
+            found = self._models[(model, provider)]
         except KeyError:
-            entry = self._table.lookup(model, when, provider, speed)
-            self._entries[cache_key] = entry
+            found = self._models[(model, provider)] = table.find(model, provider)
+        if found is None:
+            return None
+        key = (id(found), table.period_key(found, when), speed)
+        try:
+            return self._entries[key]
+        except KeyError:
+            entry = self._entries[key] = table.entry(found, when, speed)
             return entry
 
     def price(self, event: UsageEvent) -> Priced:

@@ -118,10 +118,18 @@ class _GenaiEntry(PriceEntry):
         return int((total * 10**12).to_integral_value()), None
 
 
-def lookup(model: str, when: datetime, provider: str | None, speed: str | None) -> PriceEntry | None:
-    found = _find(model, provider)
-    if found is None:
-        return None
+def find(model: str, provider: str | None):
+    """The (provider, model info) a model reference matches, or None."""
+    return _find(model, provider)
+
+
+def period_key(found, when: datetime) -> int:
+    """Identifies the price in force at ``when``: equal keys mean equal prices (same table object)."""
+    return id(found[1].get_prices(when))
+
+
+def entry(found, when: datetime, speed: str | None) -> PriceEntry:
+    """The price entry of a matched model at ``when`` (``speed`` "fast" selects the fast-mode variant)."""
     prov, info = found
     context = {"speed": speed} if speed and speed != "standard" else None
     mp = info.get_prices(when, context)
