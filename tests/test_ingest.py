@@ -192,3 +192,26 @@ def test_two_imports_at_once_end_exact_without_lock_errors(tmp_path, home):
         assert "locked" not in err, err
     ledger = Ledger.open(db)
     assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (requests, output)
+
+
+def test_known_models_are_priced_later_without_loading_the_price_table(tmp_path, home):
+    target = install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
+    db = tmp_path / "cache.db"
+    code = ("import sys\nfrom tokledger.cli import main\nsys.argv = ['tokledger', 'daily', '--json']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\nprint('genai_prices' in sys.modules, file=sys.stderr)")  # fmt: skip
+
+    def run() -> tuple[str, str]:
+        env = {**os.environ, "HOME": str(home), "TOKLEDGER_DB": str(db), "CLAUDE_CONFIG_DIR": "",
+               "XDG_CONFIG_HOME": "", "TOKLEDGER_CONFIG": str(tmp_path / "none.toml")}  # fmt: skip
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        return out.stdout, out.stderr.strip()
+
+    first, loaded = run()
+    assert loaded == "True"
+    with target.open("a") as f:
+        f.write((CC / "streaming_multiline.jsonl").read_text().replace("msg_01", "msg_02"))
+    second, loaded = run()
+    assert loaded == "False"
+    import json
+
+    assert json.loads(second)["totals"]["cost_usd"] == 2 * json.loads(first)["totals"]["cost_usd"]

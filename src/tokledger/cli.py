@@ -53,15 +53,22 @@ class App:
         if self._pricer is None:
             from tokledger.pricing import Pricer
 
-            self._pricer = Pricer(self.config.prices)
+            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint))
         return self._pricer
+
+    @property
+    def fingerprint(self) -> str:
+        from tokledger.pricing import table_fingerprint
+
+        return table_fingerprint()
 
     def sync(self, only=None, *, jobs=None, strict=False, quiet=False):
         from tokledger.ingest import sync
 
         progress = None if quiet else _progress_bar()
         try:
-            return sync(self.ledger, self.env, self.pricer, only=only, jobs=jobs, strict=strict, progress=progress)
+            return sync(self.ledger, self.env, self.pricer, only=only, jobs=jobs, strict=strict, progress=progress,
+                        fingerprint=self.fingerprint)  # fmt: skip
         finally:
             if progress is not None:
                 progress.close()
@@ -400,8 +407,9 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
 def reprice_cmd(app: App) -> None:
     """Recompute every stored cost with the current price table and config overrides."""
     from tokledger.ingest import reprice
+    from tokledger.pricing import Pricer
 
-    count, changed = reprice(app.ledger, app.pricer)
+    count, changed = reprice(app.ledger, Pricer(app.config.prices), app.fingerprint)
     click.echo(f"repriced {count:,} events: {changed:,} changed")
 
 

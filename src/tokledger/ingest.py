@@ -113,6 +113,7 @@ class _Parsed:
     lines: int
     skipped: int
     tail: bytes | None
+    schedules: dict[str, str]
 
 
 # The pricer of a parser process, set once when the process starts (its caches then live as long as it).
@@ -140,7 +141,7 @@ def _parse(task: _Task, pricer: Pricer | None = None) -> _Parsed | str:
     for event in result.events:
         priced = pricer.price(event)
         rows.append(event_row(event, priced.cost_pusd, priced.basis, None))
-    return _Parsed(rows, result.end_offset, result.lines, result.skipped, tail)
+    return _Parsed(rows, result.end_offset, result.lines, result.skipped, tail, pricer.drain())
 
 
 VANISHED = "vanished while being read"
@@ -235,8 +236,13 @@ def sync(
     jobs: int | None = None,
     strict: bool = False,
     progress: ProgressFn | None = None,
+    fingerprint: str | None = None,
 ) -> SyncReport:
-    """Bring the ledger up to date with every (or ``only`` the named) source's files."""
+    """Bring the ledger up to date with every (or ``only`` the named) source's files.
+
+    With ``fingerprint`` (see :func:`pricing.table_fingerprint`), the price schedules computed while pricing
+    are stored in the ledger, so later runs price known models without loading the price table.
+    """
     started = time.perf_counter()
     report = SyncReport()
     tasks: list[_Task] = []
@@ -267,6 +273,7 @@ def sync(
         progress(0, total)
     done = 0
     writer = _Writer(ledger, pricer)
+    schedules_seen: dict[str, str] = {}
     read: list[tuple[_Task, _Parsed]] = []
     for task, parsed in zip(tasks, _parsed(tasks, jobs, pricer), strict=True):
         sr = report.sources[task.source]
@@ -279,8 +286,10 @@ def sync(
                 sr.notices.append(f"{task.path}: {parsed}")
             continue
         writer.add(task, parsed, states.get(task.path))
+        schedules_seen.update(parsed.schedules)
         read.append((task, parsed))
     writer.flush()
+    schedules = pricer.drain()
     for task, parsed in read:
         sr = report.sources[task.source]
         changed = writer.changed[task.path]
@@ -292,7 +301,10 @@ def sync(
         )
 
     now = int(time.time() * 1000)
+    schedules.update(schedules_seen)
     with ledger.transaction():
+        if schedules and fingerprint:
+            ledger.save_price_cache(fingerprint, schedules)
         for sr in report.sources.values():
             ledger.save_source_status(
                 sr.name, now, json.dumps([str(r) for r in sr.roots]), json.dumps(sr.notices)
@@ -306,8 +318,10 @@ def sync(
     return report
 
 
-def reprice(ledger: Ledger, pricer: Pricer) -> tuple[int, int]:
-    """Recompute every stored calculated cost with the current prices; returns (events, changed)."""
+def reprice(ledger: Ledger, pricer: Pricer, fingerprint: str | None = None) -> tuple[int, int]:
+    """Recompute every stored calculated cost with the current prices; returns (events, changed).
+
+    ``pricer`` should carry no cached schedules: the price cache is rebuilt from what it computes."""
     changes, count = [], 0
     for row_id, stored in ledger.all_events():
         count += 1
@@ -316,4 +330,7 @@ def reprice(ledger: Ledger, pricer: Pricer) -> tuple[int, int]:
             changes.append((priced.cost_pusd, priced.basis, row_id))
     with ledger.transaction():
         ledger.update_costs(changes)
+        ledger.clear_price_cache()
+        if fingerprint:
+            ledger.save_price_cache(fingerprint, pricer.drain())
     return count, len(changes)

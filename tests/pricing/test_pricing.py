@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -11,7 +11,7 @@ from genai_prices import data_snapshot
 
 from tokledger.config import PriceOverride
 from tokledger.events import UsageEvent
-from tokledger.pricing import Pricer
+from tokledger.pricing import Pricer, Schedule
 from tokledger.pricing import rules
 from tokledger.pricing import table as price_table
 
@@ -123,10 +123,31 @@ def test_integer_rates_equal_genai_prices_for_every_model(provider):
     assert checked > 20
 
 
-def test_table_entries_are_built_once_per_price_period():
+def test_schedule_is_built_once_and_holds_every_price_period():
     p = Pricer()
-    for day in range(1, 29):
-        p.price(ev("claude-opus-4-6", datetime(2026, 2, day, tzinfo=UTC), input_tokens=1))
-    assert len(p._entries) == 1
-    p.price(ev("claude-opus-4-6", datetime(2026, 3, 20, tzinfo=UTC), input_tokens=1))
-    assert len(p._entries) == 2
+    for day in (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC)):
+        p.price(ev("claude-opus-4-6", day, input_tokens=300_000))
+    (key, text), = p.drain().items()
+    assert key == "claude-opus-4-6\x1f\x1f"
+    schedule = Schedule.from_json(text)
+    assert schedule.starts == (None, date(2026, 3, 13))
+    assert p.drain() == {}
+
+
+def test_cached_schedules_price_identically_without_loading_the_table():
+    first = Pricer()
+    events = [ev(m, datetime(2026, 3, d, tzinfo=UTC), input_tokens=250_000, output_tokens=10, cache_write_tokens=5,
+                 cache_write_1h_tokens=2)
+              for m in ("claude-opus-4-6", "claude-sonnet-4-20250514", "gpt-5-codex", "no-such-model")
+              for d in (12, 13)]  # fmt: skip
+    want = [first.price(e) for e in events]
+    second = Pricer(cached=first.drain())
+    assert [second.price(e) for e in events] == want
+    assert "_table" not in second.__dict__
+
+
+def test_time_of_day_prices_are_never_cached():
+    p = Pricer()
+    priced = p.price(ev("deepseek-v4-flash", input_tokens=1000, provider="deepseek"))
+    assert priced.cost_pusd is not None
+    assert p.drain() == {}

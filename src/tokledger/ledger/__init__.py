@@ -152,6 +152,21 @@ class Ledger:
             (source, synced_ms, roots_json, notices_json),
         )
 
+    def price_cache(self, fingerprint: str) -> dict[str, str]:
+        rows = self.conn.execute("SELECT key, schedule FROM price_cache WHERE fingerprint = ?", (fingerprint,))
+        return dict(rows.fetchall())
+
+    def save_price_cache(self, fingerprint: str, schedules: dict[str, str]) -> None:
+        """Store computed price schedules (call inside a transaction); other tables' entries are dropped."""
+        self.conn.execute("DELETE FROM price_cache WHERE fingerprint != ?", (fingerprint,))
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO price_cache (fingerprint, key, schedule) VALUES (?, ?, ?)",
+            [(fingerprint, k, v) for k, v in schedules.items()],
+        )
+
+    def clear_price_cache(self) -> None:
+        self.conn.execute("DELETE FROM price_cache")
+
     # -- events --------------------------------------------------------------------------------------
 
     def stored_events(self, source: str, keys: Sequence[str]) -> dict[str, StoredEvent]:

@@ -57,13 +57,19 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
-        "0002_source_status",
+        "0002_source_status_and_price_cache",
         """
         CREATE TABLE source_status (
             source     TEXT PRIMARY KEY,
             synced_ms  INTEGER NOT NULL,
             roots      TEXT NOT NULL,       -- JSON list of the paths looked at
             notices    TEXT NOT NULL        -- JSON list of one-line notices from the last sync
+        );
+        CREATE TABLE price_cache (
+            fingerprint TEXT NOT NULL,       -- which price table (and tokledger) computed it
+            key         TEXT NOT NULL,       -- model, provider hint and speed
+            schedule    TEXT NOT NULL,       -- JSON price periods, or null for an unpriced model
+            PRIMARY KEY (fingerprint, key)
         );
         """,
     ),

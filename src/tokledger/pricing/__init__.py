@@ -14,7 +14,9 @@ is a few integer multiplications and the sum is exact. The result equals genai-p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
 from decimal import Decimal
 from functools import cached_property
 
@@ -100,14 +102,79 @@ def override_entry(model: str, o: PriceOverride) -> PriceEntry:
     return PriceEntry(basis=f"config override [prices.{model!r}]", model_id=model, provider_id="config", base=rates)
 
 
+def table_fingerprint() -> str:
+    """Names the price table without importing it (the import costs a fifth of a second): tokledger's
+    version and the size and mtime of genai-prices' data module, which change whenever either is updated."""
+    import importlib.util
+
+    from tokledger import __version__
+
+    spec = importlib.util.find_spec("genai_prices")
+    if spec is None or spec.origin is None:
+        return f"tokledger {__version__}"
+    st = Path(spec.origin).with_name("data.py").stat()
+    return f"tokledger {__version__}; genai-prices data {st.st_size}:{st.st_mtime_ns}"
+
+
+def _entry_to_json(e: PriceEntry) -> dict:
+    def rates(r: Rates) -> list[int]:
+        return [r.input, r.output, r.cache_read, r.cache_write, r.cache_write_1h, r.per_request]
+
+    return {"basis": e.basis, "model_id": e.model_id, "provider_id": e.provider_id, "base": rates(e.base),
+            "tiers": [[t, rates(r)] for t, r in e.tiers]}  # fmt: skip
+
+
+def _entry_from_json(d: dict) -> PriceEntry:
+    return PriceEntry(d["basis"], d["model_id"], d["provider_id"], Rates(*d["base"]),
+                      tuple((t, Rates(*r)) for t, r in d["tiers"]))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A model's price periods: entry ``i`` applies from UTC day ``starts[i]`` (None: from the beginning)."""
+
+    starts: tuple[date | None, ...]
+    entries: tuple[PriceEntry, ...]
+
+    def at(self, when: datetime) -> PriceEntry:
+        day = when.astimezone(UTC).date() if when.tzinfo else when.date()
+        chosen = self.entries[0]
+        for start, entry in zip(self.starts, self.entries, strict=True):
+            if start is None or day >= start:
+                chosen = entry
+        return chosen
+
+    def to_json(self) -> str:
+        return json.dumps([[s.isoformat() if s else None, _entry_to_json(e)] for s, e in zip(self.starts,
+                                                                                            self.entries)])  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str) -> Schedule | None:
+        data = json.loads(text)
+        if data is None:
+            return None
+        return cls(tuple(date.fromisoformat(s) if s else None for s, _ in data),
+                   tuple(_entry_from_json(e) for _, e in data))  # fmt: skip
+
+
+_DYNAMIC = object()  # prices that depend on more than the day: looked up per period, never cached
+_MISSING = object()
+
+
 class Pricer:
-    def __init__(self, overrides: dict[str, PriceOverride] | None = None):
+    """Prices events. ``cached`` holds schedules persisted by an earlier run (see :meth:`drain`), so a run
+    that only prices models it has seen before never loads the price table."""
+
+    def __init__(self, overrides: dict[str, PriceOverride] | None = None, cached: dict[str, str] | None = None):
         self._overrides = {k.lower(): override_entry(k, v) for k, v in (overrides or {}).items()}
+        self._cached = dict(cached or {})
+        self._schedules: dict[tuple, object] = {}
+        self._fresh: dict[str, str] = {}
         self._models: dict[tuple, object] = {}
         self._entries: dict[tuple, PriceEntry] = {}
 
     @cached_property
-    def _table(self):  # imported lazily: a report that prices nothing never loads the table
+    def _table(self):  # imported lazily: a run that prices nothing new never loads the table
         from tokledger.pricing import table
 
         return table
@@ -116,23 +183,52 @@ class Pricer:
     def table_version(self) -> str:
         return self._table.VERSION
 
+    def drain(self) -> dict[str, str]:
+        """Schedules computed since the last call, as ``{key: json}`` for the ledger's price cache."""
+        fresh, self._fresh = self._fresh, {}
+        return fresh
+
+    def _schedule(self, model: str, provider: str | None, speed: str | None):
+        key = f"{model}\x1f{provider or ''}\x1f{speed or ''}"
+        text = self._cached.get(key)
+        if text is not None:
+            return Schedule.from_json(text)
+        found = self._find(model, provider)
+        if found is None:
+            self._fresh[key] = "null"
+            return None
+        periods = self._table.schedule(found, speed)
+        if periods is None:
+            return _DYNAMIC
+        schedule = Schedule(tuple(s for s, _ in periods), tuple(e for _, e in periods))
+        self._fresh[key] = schedule.to_json()
+        return schedule
+
+    def _find(self, model: str, provider: str | None):
+        try:
+            return self._models[(model, provider)]
+        except KeyError:
+            found = self._models[(model, provider)] = self._table.find(model, provider)
+            return found
+
     def entry(self, model: str, when: datetime, provider: str | None = None, speed: str | None = None):
         """The price entry for ``model`` at ``when``, or None when unpriced."""
         override = self._overrides.get(model.lower())
         if override is not None:
             return override
-        table = self._table
-        try:
-            found = self._models[(model, provider)]
-        except KeyError:
-            found = self._models[(model, provider)] = table.find(model, provider)
-        if found is None:
+        schedule = self._schedules.get((model, provider, speed), _MISSING)
+        if schedule is _MISSING:
+            schedule = self._schedules[(model, provider, speed)] = self._schedule(model, provider, speed)
+        if schedule is None:
             return None
-        key = (id(found), table.period_key(found, when), speed)
+        if schedule is not _DYNAMIC:
+            return schedule.at(when)
+        found = self._find(model, provider)
+        key = (id(found), self._table.period_key(found, when), speed)
         try:
             return self._entries[key]
         except KeyError:
-            entry = self._entries[key] = table.entry(found, when, speed)
+            entry = self._entries[key] = self._table.entry(found, when, speed)
             return entry
 
     def price(self, event: UsageEvent) -> Priced:

@@ -14,12 +14,12 @@ genai-prices itself, event by event, so the result is the same either way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import genai_prices
 from genai_prices import Usage, data_snapshot
-from genai_prices.types import ModelPrice, TieredPrices
+from genai_prices.types import ModelPrice, StartDateConstraint, TieredPrices
 
 from tokledger.events import UsageEvent
 from tokledger.pricing import PriceEntry, Rates, _pusd_per_token
@@ -126,6 +126,29 @@ def find(model: str, provider: str | None):
 def period_key(found, when: datetime) -> int:
     """Identifies the price in force at ``when``: equal keys mean equal prices (same table object)."""
     return id(found[1].get_prices(when))
+
+
+def schedule(found, speed: str | None) -> list[tuple[date | None, PriceEntry]] | None:
+    """Every price period of a matched model as (first UTC day or None, entry), oldest first.
+
+    None when the prices depend on more than the day (time-of-day rates) or need genai-prices itself
+    (:class:`_GenaiEntry`): such models are priced period by period instead, and never cached.
+    """
+    _prov, info = found
+    conditions = [c.constraint for c in info.prices] if isinstance(info.prices, list) else []
+    conditions += [v.constraint for v in info.price_variants or ()]
+    if any(c is not None and not isinstance(c, StartDateConstraint) for c in conditions):
+        return None
+    starts = sorted({c.start_date for c in conditions if c is not None})
+    periods = []
+    for start in [None, *starts]:
+        when = datetime.combine(start, time(0), UTC) if start else datetime(1970, 1, 2, tzinfo=UTC)
+        e = entry(found, when, speed)
+        if isinstance(e, _GenaiEntry):
+            return None
+        if not periods or periods[-1][1] != e:
+            periods.append((start, e))
+    return periods
 
 
 def entry(found, when: datetime, speed: str | None) -> PriceEntry:
