@@ -53,7 +53,10 @@ MIGRATIONS: list[tuple[str, str]] = [
             file_id               INTEGER REFERENCES files(id),
             UNIQUE (source, event_key)
         );
-        CREATE INDEX events_ts ON events (ts);
+        -- Covers the report queries (time range, grouping, sums) so they never read the wide rows.
+        CREATE INDEX events_report ON events (ts, source, model, input_tokens, output_tokens,
+            cache_write_tokens, cache_write_1h_tokens, cache_read_tokens, reasoning_tokens, cost_pusd,
+            logged_cost_pusd);
         """,
     ),
     (

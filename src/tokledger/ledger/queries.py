@@ -62,6 +62,9 @@ def grouped_sums(conn: sqlite3.Connection, f: EventFilter, dims: Sequence[str], 
                  day_sql: tuple[str, list] | None = None) -> Iterator[tuple]:  # fmt: skip
     """Rows of (*dims, source, model, six token sums, requests, cost_pusd, unpriced, min_ts, max_ts, project).
 
+    ``project`` (the largest project path in the group) is only computed for the session dimension; it is
+    None otherwise, so the other queries stay on the covering index.
+
     The ``day`` dimension is the local day number computed by ``day_sql`` (an expression and its arguments).
     """
     cost = _COST[mode]
@@ -71,7 +74,7 @@ def grouped_sums(conn: sqlite3.Connection, f: EventFilter, dims: Sequence[str], 
         args = [*day_sql[1], *args, *day_sql[1]]
     select = ", ".join(
         [*dim_sql, "source", "model", *(f"SUM({c})" for c in SUM_COLUMNS), "COUNT(*)", f"SUM({cost})",
-         f"SUM({cost} IS NULL)", "MIN(ts)", "MAX(ts)", "MAX(project)"]
+         f"SUM({cost} IS NULL)", "MIN(ts)", "MAX(ts)", "MAX(project)" if "session" in dims else "NULL"]
     )  # fmt: skip
     group = ", ".join([*dim_sql, "source", "model"])
     return conn.execute(f"SELECT {select} FROM events WHERE {where} GROUP BY {group}", args)

@@ -34,9 +34,10 @@ def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set
         st = os.stat(top)
     except OSError:
         return
-    if (st.st_dev, st.st_ino) in seen_dirs:
+    device = st.st_dev
+    if (device, st.st_ino) in seen_dirs:
         return
-    seen_dirs.add((st.st_dev, st.st_ino))
+    seen_dirs.add((device, st.st_ino))
     try:
         entries = list(os.scandir(top))
     except OSError as exc:
@@ -48,8 +49,11 @@ def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set
             if entry.is_dir():
                 _walk(entry.path, suffix, out, seen_files, seen_dirs, notices)
             elif entry.name.endswith(suffix) and entry.is_file():
-                s = entry.stat()
-                key = (s.st_dev, s.st_ino)
+                if entry.is_symlink():
+                    s = entry.stat()
+                    key = (s.st_dev, s.st_ino)
+                else:  # the inode comes with the directory listing: no system call per file
+                    key = (device, entry.inode())
                 if key not in seen_files:
                     seen_files.add(key)
                     out.append(entry.path)
