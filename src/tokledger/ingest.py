@@ -274,7 +274,7 @@ def sync(
     done = 0
     writer = _Writer(ledger, pricer)
     schedules_seen: dict[str, str] = {}
-    read: list[tuple[_Task, _Parsed]] = []
+    read: list[FileReport] = []  # filled in with the rows changed once the file's batch is written
     for task, parsed in zip(tasks, _parsed(tasks, jobs, pricer), strict=True):
         sr = report.sources[task.source]
         done += task.size - task.start
@@ -285,20 +285,18 @@ def sync(
             if parsed != VANISHED:
                 sr.notices.append(f"{task.path}: {parsed}")
             continue
-        writer.add(task, parsed, states.get(task.path))
+        read.append(FileReport(task.source, task.path, task.action, parsed.end_offset - task.start, 0, parsed.skipped))
         schedules_seen.update(parsed.schedules)
-        read.append((task, parsed))
+        writer.add(task, parsed, states.get(task.path))
     writer.flush()
     schedules = pricer.drain()
-    for task, parsed in read:
-        sr = report.sources[task.source]
-        changed = writer.changed[task.path]
+    for file in read:
+        sr = report.sources[file.source]
+        file.events = writer.changed.pop(file.path)
         sr.read += 1
-        sr.events += changed
-        sr.skipped += parsed.skipped
-        report.files.append(
-            FileReport(task.source, task.path, task.action, parsed.end_offset - task.start, changed, parsed.skipped)
-        )
+        sr.events += file.events
+        sr.skipped += file.skipped
+        report.files.append(file)
 
     now = int(time.time() * 1000)
     schedules.update(schedules_seen)
