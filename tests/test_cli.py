@@ -168,3 +168,30 @@ def test_every_command_has_complete_help():
 def test_python_dash_m_and_version():
     out = subprocess.run([sys.executable, "-m", "tokledger", "--version"], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("tokledger, version")
+
+
+def test_progress_bar_only_for_a_large_import_on_a_terminal(monkeypatch):
+    from tokledger import cli as cli_module
+
+    class TTY:
+        def isatty(self):
+            return True
+
+        def write(self, text):
+            pass
+
+        def flush(self):
+            pass
+
+    bar = cli_module._progress_bar()
+    monkeypatch.setattr(cli_module.sys, "stderr", TTY())
+    bar(0, 1024)
+    assert bar._bar is None  # small imports show nothing
+    bar(0, cli_module.PROGRESS_MIN_BYTES)
+    assert bar._bar is not None
+    bar(cli_module.PROGRESS_MIN_BYTES, cli_module.PROGRESS_MIN_BYTES)
+    bar.close()
+    monkeypatch.setattr(cli_module.sys, "stderr", io.StringIO())
+    piped = cli_module._progress_bar()
+    piped(0, 10 * cli_module.PROGRESS_MIN_BYTES)
+    assert piped._bar is None
