@@ -215,3 +215,25 @@ def test_known_models_are_priced_later_without_loading_the_price_table(tmp_path,
     import json
 
     assert json.loads(second)["totals"]["cost_usd"] == 2 * json.loads(first)["totals"]["cost_usd"]
+
+
+def test_database_source_change_seen_in_its_wal_file(tmp_path):
+    from tokledger.ingest import _plan
+    from tokledger.ledger import FileState
+    from tokledger.sources import SOURCES
+
+    db = tmp_path / "app.db"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("PRAGMA journal_mode = WAL")
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database_source = next(s for s in SOURCES.values() if not s.append_only)
+    first = _plan(database_source, db, None)
+    state = FileState(1, database_source.name, str(db), first.size, first.mtime_ns, first.inode, 0, None, 0, 0, 0)
+    assert _plan(database_source, db, state) is None
+    main_before = db.stat()
+    writer.execute("INSERT INTO t VALUES (1)")
+    assert (db.stat().st_size, db.stat().st_mtime_ns) == (main_before.st_size, main_before.st_mtime_ns)
+    assert _plan(database_source, db, state) is not None
+    writer.close()

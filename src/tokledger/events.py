@@ -96,18 +96,12 @@ def merge_into(old: UsageEvent, new: UsageEvent) -> UsageEvent:
         for name in _ATTRIBUTION:
             if not getattr(old, name):
                 setattr(old, name, getattr(new, name))
-    if new.input_tokens > old.input_tokens:
-        old.input_tokens = new.input_tokens
-    if new.output_tokens > old.output_tokens:
-        old.output_tokens = new.output_tokens
-    if new.cache_write_tokens > old.cache_write_tokens:
-        old.cache_write_tokens = new.cache_write_tokens
-    if new.cache_write_1h_tokens > old.cache_write_1h_tokens:
-        old.cache_write_1h_tokens = new.cache_write_1h_tokens
-    if new.cache_read_tokens > old.cache_read_tokens:
-        old.cache_read_tokens = new.cache_read_tokens
-    if new.reasoning_tokens > old.reasoning_tokens:
-        old.reasoning_tokens = new.reasoning_tokens
+    old.input_tokens = max(old.input_tokens, new.input_tokens)
+    old.output_tokens = max(old.output_tokens, new.output_tokens)
+    old.cache_write_tokens = max(old.cache_write_tokens, new.cache_write_tokens)
+    old.cache_write_1h_tokens = max(old.cache_write_1h_tokens, new.cache_write_1h_tokens)
+    old.cache_read_tokens = max(old.cache_read_tokens, new.cache_read_tokens)
+    old.reasoning_tokens = max(old.reasoning_tokens, new.reasoning_tokens)
     if new.logged_cost_usd is not None and (old.logged_cost_usd is None or new.logged_cost_usd > old.logged_cost_usd):
         old.logged_cost_usd = new.logged_cost_usd
     return old

@@ -88,9 +88,18 @@ def _tail_hash(path: str, offset: int) -> bytes | None:
 
 
 def _plan(source: Source, path: Path, state: FileState | None) -> _Task | None:
-    st = path.stat()
-    key = str(path)
-    if state and (state.size, state.mtime_ns, state.inode) == (st.st_size, st.st_mtime_ns, st.st_ino):
+    key = os.fspath(path)
+    st = os.stat(key)
+    size, mtime_ns = st.st_size, st.st_mtime_ns
+    if not source.append_only:
+        # A SQLite database in WAL mode takes new rows in its "-wal" file first: the main file's size and
+        # mtime do not move until a checkpoint, so the pair is what says whether anything changed.
+        try:
+            wal = os.stat(key + "-wal")
+            size, mtime_ns = size + wal.st_size, max(mtime_ns, wal.st_mtime_ns)
+        except OSError:
+            pass
+    if state and (state.size, state.mtime_ns, state.inode) == (size, mtime_ns, st.st_ino):
         return None
     start, action = 0, "new" if state is None else "reread"
     if (
@@ -101,7 +110,7 @@ def _plan(source: Source, path: Path, state: FileState | None) -> _Task | None:
         and _tail_hash(key, state.offset) == state.tail_hash
     ):
         start, action = state.offset, "appended"
-    return _Task(source.name, key, start, st.st_size, st.st_mtime_ns, st.st_ino, action)
+    return _Task(source.name, key, start, size, mtime_ns, st.st_ino, action)
 
 
 @dataclass
@@ -135,7 +144,7 @@ def _parse(task: _Task, pricer: Pricer | None = None) -> _Parsed | str:
         return VANISHED
     except OSError as exc:
         return f"cannot read: {exc.strerror or exc}"
-    except Exception as exc:  # a parser bug must not stop the other files
+    except Exception as exc:  # noqa: BLE001 -- a parser bug must not stop the other files
         return f"{type(exc).__name__}: {exc}"
     rows = []
     for event in result.events:

@@ -11,8 +11,7 @@ from genai_prices import data_snapshot
 
 from tokledger.config import PriceOverride
 from tokledger.events import UsageEvent
-from tokledger.pricing import Pricer, Schedule
-from tokledger.pricing import rules
+from tokledger.pricing import Pricer, Schedule, rules
 from tokledger.pricing import table as price_table
 
 WHEN = datetime(2025, 10, 1, tzinfo=UTC)
@@ -72,11 +71,11 @@ def test_unknown_model_is_unpriced_never_zero():
 
 
 def test_override_wins_over_the_table_and_prices_unknown_models():
-    rates = PriceOverride(input=Decimal("1"), output=Decimal("2"), cache_read=Decimal("0.1"),
-                          cache_write=Decimal("1.25"), cache_write_1h=Decimal("2"))  # fmt: skip
+    rates = PriceOverride(input=Decimal(1), output=Decimal(2), cache_read=Decimal("0.1"),
+                          cache_write=Decimal("1.25"), cache_write_1h=Decimal(2))  # fmt: skip
     p = Pricer({"claude-sonnet-4-5-20250929": rates, "My-Local": rates})
     e = ev("claude-sonnet-4-5-20250929", input_tokens=1_000_000, output_tokens=1_000_000)
-    assert usd(p, e) == Decimal("3")  # the override has no long-context tier
+    assert usd(p, e) == Decimal(3)  # the override has no long-context tier
     assert p.price(e).basis == "config override [prices.'claude-sonnet-4-5-20250929']"
     assert usd(p, ev("my-local", cache_write_tokens=2_000_000, cache_write_1h_tokens=1_000_000)) == Decimal("3.25")
 

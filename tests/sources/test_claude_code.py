@@ -17,7 +17,7 @@ PROJECT_DIR = ".claude/projects/-home-dev-acme-api"
 
 
 def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def by_key(events):

@@ -13,12 +13,12 @@ is a few integer multiplications and the sum is exact. The result equals genai-p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 
 from tokledger.config import PriceOverride
 from tokledger.events import UsageEvent

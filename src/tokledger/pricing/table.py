@@ -88,11 +88,11 @@ def _thresholds(mp: ModelPrice) -> list[int]:
 
 
 def _probes(thresholds: list[int]) -> list[UsageEvent]:
-    base = dict(source="probe", key="probe", timestamp=datetime(2000, 1, 1), model="probe")
+    base = {"source": "probe", "key": "probe", "timestamp": datetime(2000, 1, 1), "model": "probe"}
     sizes = [1000] + [t + 1000 for t in thresholds]
     return [
         UsageEvent(**base, input_tokens=n, output_tokens=777, cache_read_tokens=n // 3, cache_write_tokens=250,
-                   cache_write_1h_tokens=50)  # fmt: skip
+                   cache_write_1h_tokens=50)
         for n in sizes
     ]
 
@@ -161,7 +161,7 @@ def entry(found, when: datetime, speed: str | None) -> PriceEntry:
     base = _rates(mp, None)
     tiers = tuple((t, _rates(mp, t)) for t in thresholds)
     exact = base is not None and all(r is not None for _, r in tiers) and not (
-        set(k for k, v in mp.__dict__.items() if v is not None and not k.startswith("_"))
+        {k for k, v in mp.__dict__.items() if v is not None and not k.startswith("_")}
         - {k for keys in _KEYS.values() for k in keys} - {"requests_kcount"} - _IGNORED
     )
     if exact:

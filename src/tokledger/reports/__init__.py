@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo
 
 from tokledger.ledger import Ledger, pusd_to_usd, queries
 from tokledger.ledger.queries import EventFilter
-from tokledger.reports.periods import day_from_number, day_number_sql, local_midnight_ms, offset_spans, week_label
+from tokledger.reports.periods import (
+    day_from_number,
+    day_number_sql,
+    local_midnight_ms,
+    offset_spans,
+    week_label,
+)
 
 KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "today")
 UNKNOWN_PROJECT = "(unknown)"
@@ -168,7 +174,7 @@ def usage_report(ledger: Ledger, kind: str, query: Query) -> Report:
     ordered = sorted(rows.values(), key=_sort_key(kind))
     for row in ordered:
         if "projects" in row.extra:
-            row.extra["project"] = sorted(row.extra.pop("projects"))[0]
+            row.extra["project"] = min(row.extra.pop("projects"))
     return Report(kind, query, ordered, _summed(ordered))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -100,7 +101,7 @@ def day_number_sql(spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
     if len(spans) == 1:
         return f"(ts + ?) / {DAY_MS}", [spans[0][1]]
     cases, args = [], []
-    for (_, off), (until, _) in zip(spans, spans[1:], strict=False):
+    for (_, off), (until, _) in itertools.pairwise(spans):
         cases.append(f"WHEN ts < ? THEN (ts + ?) / {DAY_MS}")
         args += [until, off]
     args.append(spans[-1][1])
