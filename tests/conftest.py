@@ -71,3 +71,17 @@ def run_cli(home: Path, tmp_path: Path) -> Callable[..., Result]:
 
 def json_out(result: Result):
     return json.loads(result.output)
+
+
+def install_sql_fixture(home: Path, source: str, case: str, dest: str) -> Path:
+    """Build the SQLite database ``home/<dest>`` from the SQL script ``fixtures/<source>/<case>``."""
+    import sqlite3
+
+    target = home / dest
+    target.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(target)
+    try:
+        conn.executescript((FIXTURES / source / case).read_text())
+    finally:
+        conn.close()
+    return target

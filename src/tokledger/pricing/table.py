@@ -3,7 +3,9 @@
 Model references are matched as genai-prices matches them (case-insensitive ``starts_with`` / ``equals``
 / regex clauses, dated ids such as ``claude-sonnet-4-5-20250929`` included). A provider hint from the
 source is tried first; a router prefix (``openrouter/anthropic/claude-…``, ``anthropic/claude-…``) falls
-back to the base model after the last ``/`` when the full reference is unknown. ``speed="fast"`` selects
+back to the base model after the last ``/`` when the full reference is unknown. A local model's tag
+(``gpt-oss:20b``, ``qwen3:30b``) is never stripped to match a cloud price: such models stay unpriced
+unless the config prices them. ``speed="fast"`` selects
 the table's fast-mode variant where it has one.
 
 Each entry's integer rates are checked once against genai-prices' own ``calc_price`` on probe requests
@@ -41,8 +43,6 @@ def _candidates(model: str) -> list[str]:
     refs = [model]
     if "/" in model:
         refs.append(model.rsplit("/", 1)[1])
-    if ":" in model and not model.startswith(("us.", "eu.", "apac.", "jp.", "global.")):
-        refs.append(model.split(":", 1)[0])
     return refs
 
 

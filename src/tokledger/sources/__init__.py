@@ -60,7 +60,20 @@ class Source:
         return (self.module.__doc__ or "").strip() if self.module else ""
 
 
-_MODULES = ("claude_code",)
+_MODULES = (
+    "claude_code",
+    "codex",
+    "gemini",
+    "opencode",
+    "goose",
+    "qwen",
+    "amp",
+    "copilot_cli",
+    "kimi",
+    "pi",
+    "openclaw",
+    "crush",
+)
 
 
 def _load() -> dict[str, Source]:

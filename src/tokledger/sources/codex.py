@@ -1,0 +1,351 @@
+"""Codex CLI (openai/codex): the JSONL rollout files of its sessions.
+
+Where
+    ``CODEX_HOME`` (a comma-separated list of homes, as ccusage accepts), else ``~/.codex``. In each home,
+    every ``*.jsonl`` below ``sessions/`` (``YYYY/MM/DD/rollout-<time>-<uuid>.jsonl``) and below
+    ``archived_sessions/`` (ccusage #1230). A rollout is archived by moving it, so a file whose name is
+    also under ``sessions/`` is read once, from the active copy. Rollouts written before 2025-09-06 carry
+    no ``token_count`` events; their usage cannot be recovered. Saved ``codex exec --json`` output is not
+    read.
+
+Records
+    Each line is ``{"timestamp", "type", "payload"}``. Read: ``session_meta`` (``id``, ``cwd``,
+    ``model_provider``, ``git.branch``, ``forked_from_id``, ``source.subagent.thread_spawn.parent_thread_id``),
+    ``turn_context`` (``model``, else ``model_name`` or ``metadata.model``; ``cwd``) and ``event_msg`` with
+    ``payload.type`` "token_count" (``info.total_token_usage`` — cumulative for the session — and
+    ``info.last_token_usage`` — the latest increment). Usage fields and the aliases accepted:
+    ``input_tokens`` (``prompt_tokens``, ``input``), ``cached_input_tokens`` (``cache_read_input_tokens``,
+    ``cached_tokens``), ``output_tokens`` (``completion_tokens``, ``output``), ``reasoning_output_tokens``
+    (``reasoning_tokens``), ``total_tokens``. Any JSON spacing is accepted.
+
+Token semantics (OpenAI convention: cache and reasoning are inside the totals)
+    cache read = ``cached_input_tokens`` clamped to at most ``input_tokens``; input = ``input_tokens`` −
+    cache read; output = ``output_tokens`` (reasoning included, never billed twice); reasoning =
+    ``reasoning_output_tokens`` (clamped to output); no cache writes. Totals serve only to detect change.
+
+Delta rule, in line order
+    The model is the one of the latest ``turn_context`` (it can change mid-session); with none, the event
+    is recorded with model "unknown" — unpriced and visible in reports — rather than ccusage's guess of
+    "gpt-5", which can be wrong by an order of magnitude. ``info: null`` (rate-limit-only events, the first
+    event of a session) adds nothing. An event whose cumulative total equals the previous one adds nothing
+    even when it carries ``last_token_usage``: Codex re-emits totals at turn start and on UI and rate-limit
+    refreshes (ccusage #884, #1288). Otherwise the increment is ``last_token_usage``, else the difference
+    of the totals (floored at 0). A total that moved backwards by at most 2 % or one increment is a stale
+    snapshot and is skipped (as tokscale does); a larger drop is a counter reset and counts. All-zero
+    increments are dropped. Each event is dated by its ``token_count`` line.
+
+Identity, forks and copies
+    Key: the lineage root and the cumulative ``total_token_usage`` counters (input, cached, output,
+    reasoning) after the request — a figure that is the same in every copy of a request and different for
+    every request of a lineage, since the counters only grow. A fork (``forked_from_id``) or spawned
+    subagent (``parent_thread_id``) starts by replaying its ancestors' rollouts: their ``session_meta``
+    lines and their ``token_count`` events with the same cumulative totals, re-stamped to the fork instant
+    (ccusage #988, #1218, #1349, #1370). The lineage root is found by following ``forked_from_id`` /
+    ``parent_thread_id`` through the session metas the file holds, up to the first one it does not hold;
+    the parent's own file finds the same root, so a replayed event has the key of its original and the
+    ledger keeps one record, dated and attributed by the earlier (original) copy. Events after the fork
+    continue the counters from the inherited totals, so they never meet the parent's. When the parent's
+    rollout was never on this machine, the replay counts once, dated at the fork. Archived and active
+    copies (and the same session read from two homes) share session id and counters, hence keys. A
+    ``token_count`` without totals is keyed by its timestamp and increment.
+
+Reading incrementally
+    Rollouts are append-only and read from the checkpoint offset. The delta rule and the lineage need
+    the state of the earlier lines (latest model, previous totals, session metas), so a read that starts
+    mid-file first passes over the bytes before the offset, handing on only lines that name
+    ``session_meta``, ``turn_context`` or ``token_count`` and decoding nothing else: a byte search at disk
+    speed, much cheaper than re-reading the file and merging every event of it again.
+
+Project and session
+    Session = the file's first ``session_meta`` id (a fork's own; replayed metas never replace it), else
+    the file name. Project = that meta's ``cwd``, else the latest ``turn_context`` ``cwd``. Provider hint =
+    ``model_provider`` (default "openai"). Malformed usage lines are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from tokledger.env import Env
+from tokledger.events import UsageEvent, merge
+from tokledger.sources import Discovery, ParseResult, Source
+from tokledger.sources._files import find_files
+from tokledger.sources._jsonl import CHUNK, MAX_LINE, ScanState, scan
+
+NAME = "codex"
+_MARKS = (b"token_count", b"turn_context", b"session_meta")
+_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, TypeError)
+
+
+class _Envelope(msgspec.Struct):
+    type: str | None = None
+    timestamp: datetime | None = None
+    payload: msgspec.Raw = msgspec.Raw()
+
+
+class _Git(msgspec.Struct):
+    branch: str | None = None
+
+
+class _Meta(msgspec.Struct):
+    id: str | None = None
+    cwd: str | None = None
+    model_provider: str | None = None
+    forked_from_id: str | None = None
+    source: Any = None
+    git: _Git | None = None
+
+
+class _ModelMeta(msgspec.Struct):
+    model: str | None = None
+
+
+class _TurnContext(msgspec.Struct):
+    model: str | None = None
+    model_name: str | None = None
+    metadata: _ModelMeta | None = None
+    cwd: str | None = None
+
+
+class _Usage(msgspec.Struct):
+    input_tokens: int | None = None
+    prompt_tokens: int | None = None
+    input: int | None = None
+    cached_input_tokens: int | None = None
+    cache_read_input_tokens: int | None = None
+    cached_tokens: int | None = None
+    output_tokens: int | None = None
+    completion_tokens: int | None = None
+    output: int | None = None
+    reasoning_output_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class _Info(msgspec.Struct):
+    total_token_usage: _Usage | None = None
+    last_token_usage: _Usage | None = None
+
+
+class _Event(msgspec.Struct):
+    type: str | None = None
+    info: _Info | None = None
+
+
+_decode_envelope = msgspec.json.Decoder(_Envelope).decode
+_decode_meta = msgspec.json.Decoder(_Meta).decode
+_decode_turn = msgspec.json.Decoder(_TurnContext).decode
+_decode_event = msgspec.json.Decoder(_Event).decode
+
+
+def _first(*values: int | None) -> int:
+    for value in values:
+        if value is not None:
+            if value < 0:
+                raise ValueError("negative token count")
+            return value
+    return 0
+
+
+def _counts(u: _Usage) -> tuple[int, int, int, int, int]:
+    """(input, cached, output, reasoning, total), total as logged or input + output."""
+    inp = _first(u.input_tokens, u.prompt_tokens, u.input)
+    out = _first(u.output_tokens, u.completion_tokens, u.output)
+    cached = _first(u.cached_input_tokens, u.cache_read_input_tokens, u.cached_tokens)
+    reasoning = _first(u.reasoning_output_tokens, u.reasoning_tokens)
+    return inp, cached, out, reasoning, _first(u.total_tokens) or inp + out
+
+
+def _parent(meta: _Meta) -> str | None:
+    if meta.forked_from_id:
+        return meta.forked_from_id
+    source = meta.source
+    spawn = source.get("subagent") if isinstance(source, dict) else None
+    spawn = spawn.get("thread_spawn") if isinstance(spawn, dict) else None
+    parent = spawn.get("parent_thread_id") if isinstance(spawn, dict) else None
+    return parent if isinstance(parent, str) and parent else None
+
+
+class _Reader:
+    """The state of one rollout as its lines go by, and the events found after the start offset."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.own: _Meta | None = None
+        self.links: dict[str, str | None] = {}
+        self.model: str | None = None
+        self.turn_cwd: str | None = None
+        self.prev: tuple[int, ...] | None = None
+        self.found: list[tuple[tuple, UsageEvent]] = []
+
+    def feed(self, raw: bytes, collect: bool) -> None:
+        if not raw.isascii():
+            raw.decode("utf-8")
+        line = _decode_envelope(raw)
+        if not line.payload:
+            return
+        if line.type == "session_meta":
+            meta = _decode_meta(line.payload)
+            if meta.id:
+                self.links.setdefault(meta.id, _parent(meta))
+                self.own = self.own or meta
+        elif line.type == "turn_context":
+            turn = _decode_turn(line.payload)
+            named = turn.model or turn.model_name or (turn.metadata.model if turn.metadata else None)
+            self.model = named or self.model
+            self.turn_cwd = turn.cwd or self.turn_cwd
+        elif line.type == "event_msg":
+            event = _decode_event(line.payload)
+            if event.type == "token_count" and event.info is not None:
+                self._token_count(line.timestamp, event.info, collect)
+
+    def _token_count(self, timestamp: datetime | None, info: _Info, collect: bool) -> None:
+        last = _counts(info.last_token_usage) if info.last_token_usage is not None else None
+        if info.total_token_usage is None:
+            if last is None:
+                return
+            increment, ident = last, ("at",)
+        else:
+            total = _counts(info.total_token_usage)
+            prev = self.prev
+            if total == prev:
+                return
+            if prev is not None and total[4] < prev[4]:
+                if prev[4] - total[4] <= max(prev[4] // 50, last[4] if last else 0):
+                    return  # a stale snapshot: keep the baseline
+                prev = None  # the counters were reset
+            self.prev = total
+            base = prev or (0, 0, 0, 0, 0)
+            delta = tuple(max(0, t - b) for t, b in zip(total, base, strict=True))
+            increment = last if last is not None else delta
+            ident = ("total", *total[:4])
+        if not collect or not any(increment[:4]):
+            return
+        if timestamp is None:
+            raise ValueError("token_count without a timestamp")
+        inp, cached, out, reasoning, _ = increment
+        cached = min(cached, inp)
+        self.found.append((ident, UsageEvent(
+            source=NAME, key="", timestamp=timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC),
+            model=self.model or "unknown", input_tokens=inp - cached, cache_read_tokens=cached,
+            output_tokens=out, reasoning_tokens=min(reasoning, out),
+        )))  # fmt: skip
+
+    def root(self) -> str:
+        node = self.own.id if self.own else self.path.stem
+        seen: set[str] = set()
+        while node in self.links and self.links[node] and node not in seen:
+            seen.add(node)
+            node = self.links[node]
+        return node
+
+    def events(self) -> list[UsageEvent]:
+        root, own = self.root(), self.own
+        session = own.id if own else self.path.stem
+        project = (own.cwd if own else None) or self.turn_cwd
+        branch = own.git.branch if own and own.git else None
+        provider = (own.model_provider if own else None) or "openai"
+        merged: dict[str, UsageEvent] = {}
+        for ident, event in self.found:
+            if ident == ("at",):
+                ident = ("at", event.timestamp.isoformat(), event.input_tokens, event.cache_read_tokens,
+                         event.output_tokens)  # fmt: skip
+            event.key = ":".join(map(str, (root, *ident)))
+            event.session_id, event.project = session, project
+            event.git_branch, event.provider = branch, provider
+            previous = merged.get(event.key)
+            merged[event.key] = event if previous is None else merge(previous, event)
+        return list(merged.values())
+
+
+def _earlier_lines(path: Path, end: int) -> Iterator[bytes]:
+    """The complete lines in the first ``end`` bytes that can change the reader's state, in file order.
+
+    Lines are located from the marks (a byte search per mark), so the bulk of a rollout — tool output and
+    messages — is never split into lines or copied.
+    """
+    with open(path, "rb") as f:
+        carry, left, discarding = b"", end, False
+        while left > 0:
+            chunk = f.read(min(CHUNK, left))
+            if not chunk:
+                return
+            left -= len(chunk)
+            if discarding:  # the rest of an oversized line
+                nl = chunk.find(b"\n")
+                if nl < 0:
+                    continue
+                chunk, discarding = chunk[nl + 1 :], False
+            buf = carry + chunk if carry else chunk
+            last = buf.rfind(b"\n") + 1
+            starts: set[int] = set()
+            for mark in _MARKS:
+                i = buf.find(mark, 0, last)
+                while i >= 0:
+                    starts.add(buf.rfind(b"\n", 0, i) + 1)
+                    i = buf.find(mark, buf.find(b"\n", i), last)
+            for begin in sorted(starts):
+                yield buf[begin : buf.find(b"\n", begin)]
+            carry = buf[last:]
+            if len(carry) > MAX_LINE:
+                carry, discarding = b"", True
+
+
+def parse(path: Path, start: int = 0) -> ParseResult:
+    reader = _Reader(path)
+    for raw in _earlier_lines(path, start) if start else ():
+        try:
+            reader.feed(raw, collect=False)
+        except _ERRORS:
+            continue  # counted when it was first read
+    state = ScanState(end_offset=start)
+    skipped = 0
+    for raw in scan(path, start, b'"type"', state):
+        if not any(mark in raw for mark in _MARKS):
+            continue
+        try:
+            reader.feed(raw, collect=True)
+        except _ERRORS:
+            if not state.at_tail:
+                skipped += 1
+    return ParseResult(events=reader.events(), end_offset=state.end_offset, skipped=skipped + state.oversized)
+
+
+def homes(env: Env) -> tuple[list[Path], list[str]]:
+    configured = env.get("CODEX_HOME")
+    if not configured:
+        return [env.home / ".codex"], []
+    found, notices = [], []
+    for base in (env.expand(entry) for entry in configured.split(",") if entry.strip()):
+        if (base / "sessions").is_dir() or (base / "archived_sessions").is_dir():
+            found.append(base)
+        else:
+            notices.append(f"CODEX_HOME entry {base} has no sessions/ or archived_sessions/ directory")
+    return found, notices
+
+
+def discover(env: Env) -> Discovery:
+    bases, notices = homes(env)
+    active = find_files([b / "sessions" for b in bases if (b / "sessions").is_dir()], ".jsonl")
+    known = {p.name for p in active} | {str(p) for p in active}
+    archived = find_files(
+        [b / "archived_sessions" for b in bases if (b / "archived_sessions").is_dir()], ".jsonl"
+    )
+    files = active + [p for p in archived if p.name not in known and str(p) not in known]
+    roots = [b / sub for b in bases for sub in ("sessions", "archived_sessions")]
+    return Discovery(roots=roots, files=files, notices=notices)
+
+
+SOURCE = Source(
+    name=NAME,
+    title="Codex CLI",
+    accuracy="exact",
+    discover=discover,
+    parse=parse,
+    append_only=True,
+)

@@ -1,0 +1,158 @@
+"""Qwen Code (QwenLM/qwen-code): the JSONL chat recordings under ``projects/*/chats/``.
+
+Where
+    The runtime directory, resolved as Qwen Code does: ``$QWEN_RUNTIME_DIR``, else ``$QWEN_HOME``, else
+    ``~/.qwen``. Every ``*.jsonl`` below ``projects/<sanitized cwd>/chats/`` is read, recursively
+    (``<sessionId>.jsonl``; the directory name is the working directory with separators replaced by
+    ``-``). Older builds kept history under ``~/.qwen/tmp/<hash>/`` in a different shape; not read.
+
+Records
+    Append-only ``ChatRecord`` lines (a Claude-like tree: ``uuid``, ``parentUuid``, ``sessionId``,
+    ``timestamp``, ``type`` ∈ user | assistant | tool_result | system). Usage sits on ``assistant``
+    records as Gemini ``usageMetadata``, next to ``model``. Fields read: ``uuid``, ``sessionId``,
+    ``timestamp``, ``type``, ``cwd``, ``gitBranch``, ``model``, ``forkedFrom.messageUuid`` and
+    ``usageMetadata.{promptTokenCount, cachedContentTokenCount, candidatesTokenCount, thoughtsTokenCount,
+    toolUsePromptTokenCount}``.
+
+Token semantics (Gemini convention: cache inside the prompt, thoughts outside the candidates)
+    input = ``promptTokenCount − cachedContentTokenCount + toolUsePromptTokenCount`` (floored at 0);
+    cache read = ``cachedContentTokenCount``; cache write = 0 (not reported); output =
+    ``candidatesTokenCount + thoughtsTokenCount`` (thoughts are billed as output); reasoning =
+    ``thoughtsTokenCount``. Counting the cached part twice is the classic bug of other trackers
+    (tokscale #439 for Gemini).
+
+Identity and duplicates
+    Key: the record ``uuid``. ``/branch`` copies every record of the source session verbatim into a new
+    session file, rewriting only ``sessionId`` and ``parentUuid`` and adding ``forkedFrom{sessionId,
+    messageUuid}`` where ``messageUuid`` is the original ``uuid`` (qwen-code ``chatRecordingService.ts``).
+    Copies are keyed by ``forkedFrom.messageUuid`` and marked non-primary, so a branched session adds
+    nothing for its inherited history and the model call stays with the session that made it; a copy whose
+    original file is gone still counts once. A record without ``uuid`` is keyed by session + timestamp.
+    Dated by the record's ``timestamp``.
+
+Skipped
+    Non-assistant records and records without ``usageMetadata`` are ignored. Malformed lines (not JSON,
+    invalid UTF-8, wrong types, negative counts, no timestamp) are skipped and counted.
+
+Project and session
+    Project = the record's ``cwd`` (the directory name is a lossy encoding); session = ``sessionId``;
+    branch = ``gitBranch``. No logged cost.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import msgspec
+
+from tokledger.env import Env
+from tokledger.events import UsageEvent, merge_into
+from tokledger.sources import Discovery, ParseResult, Source
+from tokledger.sources._files import find_files
+from tokledger.sources._jsonl import ScanState, scan
+
+NAME = "qwen"
+
+
+class _Usage(msgspec.Struct):
+    promptTokenCount: int | None = None
+    cachedContentTokenCount: int | None = None
+    candidatesTokenCount: int | None = None
+    thoughtsTokenCount: int | None = None
+    toolUsePromptTokenCount: int | None = None
+
+
+class _Fork(msgspec.Struct):
+    messageUuid: str | None = None
+
+
+class _Record(msgspec.Struct):
+    type: str | None = None
+    uuid: str | None = None
+    sessionId: str | None = None
+    timestamp: datetime | None = None
+    cwd: str | None = None
+    gitBranch: str | None = None
+    model: str | None = None
+    usageMetadata: _Usage | None = None
+    forkedFrom: _Fork | None = None
+
+
+_decode = msgspec.json.Decoder(_Record).decode
+
+
+def root(env: Env) -> Path:
+    configured = env.get("QWEN_RUNTIME_DIR") or env.get("QWEN_HOME")
+    return (env.expand(configured) if configured else env.home / ".qwen") / "projects"
+
+
+def discover(env: Env) -> Discovery:
+    projects = root(env)
+    notices: list[str] = []
+    chats = sorted(p / "chats" for p in projects.iterdir()) if projects.is_dir() else []
+    return Discovery(roots=[projects], files=find_files(chats, ".jsonl", notices), notices=notices)
+
+
+def _count(value: int | None) -> int:
+    if value is None:
+        return 0
+    if value < 0:
+        raise ValueError("negative token count")
+    return value
+
+
+def _event(record: _Record) -> UsageEvent | None:
+    usage = record.usageMetadata
+    if usage is None or record.type != "assistant":
+        return None
+    if record.timestamp is None:
+        raise ValueError("no timestamp")
+    prompt, cached = _count(usage.promptTokenCount), _count(usage.cachedContentTokenCount)
+    thoughts = _count(usage.thoughtsTokenCount)
+    fork = record.forkedFrom.messageUuid if record.forkedFrom else None
+    uid = fork or record.uuid
+    timestamp = record.timestamp if record.timestamp.tzinfo else record.timestamp.replace(tzinfo=UTC)
+    return UsageEvent(
+        source=NAME,
+        key=uid or f"{record.sessionId}@{timestamp.isoformat()}",
+        timestamp=timestamp,
+        model=record.model or "unknown",
+        input_tokens=max(prompt - cached, 0) + _count(usage.toolUsePromptTokenCount),
+        cache_read_tokens=cached,
+        output_tokens=_count(usage.candidatesTokenCount) + thoughts,
+        reasoning_tokens=thoughts,
+        session_id=record.sessionId,
+        project=record.cwd,
+        git_branch=record.gitBranch,
+        primary=record.forkedFrom is None,
+    )
+
+
+def parse(path: Path, start: int = 0) -> ParseResult:
+    state = ScanState(end_offset=start)
+    merged: dict[str, UsageEvent] = {}
+    skipped = 0
+    for raw in scan(path, start, b'"usageMetadata"', state):
+        try:
+            if not raw.isascii():
+                raw.decode("utf-8")
+            event = _event(_decode(raw))
+        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError):
+            if not state.at_tail:
+                skipped += 1
+            continue
+        if event is not None:
+            previous = merged.get(event.key)
+            merged[event.key] = event if previous is None else merge_into(previous, event)
+    return ParseResult(list(merged.values()), state.end_offset, skipped=skipped + state.oversized)
+
+
+SOURCE = Source(
+    name=NAME,
+    title="Qwen Code",
+    accuracy="exact",
+    discover=discover,
+    parse=parse,
+    append_only=True,
+)
