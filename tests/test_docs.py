@@ -41,3 +41,12 @@ def test_the_two_setup_commands():
     test_command = "python3 -m venv .venv && .venv/bin/pip install -e '.[test]' && .venv/bin/python -m pytest"
     assert test_command in README
     assert test_command in (Path(__file__).parent.parent / ".ci" / "run").read_text()
+
+
+def test_every_source_is_in_the_readme_table():
+    from tokledger.sources import SOURCES
+
+    for name, source in SOURCES.items():
+        line = next((x for x in README.splitlines() if x.startswith(f"| `{name}` |")), None)
+        assert line, name
+        assert line.rstrip().endswith(f"| {source.accuracy} |"), name
