@@ -9,9 +9,14 @@ counted (memory stays bounded).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import msgspec
+
+from tokledger.events import UsageEvent, merge_into
+from tokledger.sources import ParseResult
 
 CHUNK = 1 << 22
 MAX_LINE = 1 << 25
@@ -80,3 +85,33 @@ def scan(path: Path, start: int, needle: bytes, state: ScanState) -> Iterator[by
             # time, which the idempotent merge makes harmless, and a half-written line is not an error.
             state.at_tail = True
             yield carry
+
+
+MALFORMED = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, OverflowError, TypeError)
+"""What a line's decoder may raise for a malformed record: the line is skipped and counted."""
+
+
+def read_events(path: Path, start: int, needle: bytes, to_event: Callable[[bytes], UsageEvent | None]) -> ParseResult:
+    """The loop every JSON Lines source shares.
+
+    Each line holding ``needle`` is checked to be UTF-8 and handed to ``to_event``, which decodes it and
+    returns its event, or None for a line that carries no usage, or raises one of :data:`MALFORMED` for a
+    malformed record (skipped and counted — except the unterminated last line, which may still be being
+    written). Events with the same key are merged (:func:`events.merge_into`).
+    """
+    state = ScanState(end_offset=start)
+    merged: dict[str, UsageEvent] = {}
+    skipped = 0
+    for raw in scan(path, start, needle, state):
+        try:
+            if not raw.isascii():
+                raw.decode("utf-8")
+            event = to_event(raw)
+        except MALFORMED:
+            if not state.at_tail:
+                skipped += 1
+            continue
+        if event is not None:
+            previous = merged.get(event.key)
+            merged[event.key] = event if previous is None else merge_into(previous, event)
+    return ParseResult(list(merged.values()), state.end_offset, skipped=skipped + state.oversized)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import msgspec
 
-from tokledger.events import UsageEvent, merge_into
+from tokledger.events import UsageEvent
 from tokledger.sources import ParseResult
-from tokledger.sources._jsonl import ScanState, scan
+from tokledger.sources._jsonl import read_events
 
 HEADER_MAX = 1 << 20
 
@@ -131,29 +131,19 @@ def parse_pi_file(source: str, path: Path, start: int, fallback_session: str) ->
                 st.header(head)
         except (msgspec.DecodeError, msgspec.ValidationError):
             pass
-    state = ScanState(end_offset=start)
-    merged: dict[str, UsageEvent] = {}
-    skipped = 0
-    for raw in scan(path, start, b'"type"', state):
-        try:
-            if not raw.isascii():
-                raw.decode("utf-8")
-            entry = _decode(raw)
-            if entry.type == "session":
-                st.header(entry)
-                continue
-            change = entry.data if entry.type == "custom" and entry.customType == "model-snapshot" else entry
-            if entry.type in ("model_change", "custom") and change is not None:
-                st.provider, st.model = change.provider or st.provider, change.modelId or st.model
-                continue
-            event = _event(source, entry, st) if entry.type == "message" else None
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, OverflowError):
-            if not state.at_tail:
-                skipped += 1
-            continue
-        if event is not None:
-            if event.model != "unknown":
-                st.provider, st.model = event.provider, event.model
-            previous = merged.get(event.key)
-            merged[event.key] = event if previous is None else merge_into(previous, event)
-    return ParseResult(list(merged.values()), state.end_offset, skipped=skipped + state.oversized)
+
+    def to_event(raw: bytes) -> UsageEvent | None:
+        entry = _decode(raw)
+        if entry.type == "session":
+            st.header(entry)
+            return None
+        change = entry.data if entry.type == "custom" and entry.customType == "model-snapshot" else entry
+        if entry.type in ("model_change", "custom") and change is not None:
+            st.provider, st.model = change.provider or st.provider, change.modelId or st.model
+            return None
+        event = _event(source, entry, st) if entry.type == "message" else None
+        if event is not None and event.model != "unknown":
+            st.provider, st.model = event.provider, event.model
+        return event
+
+    return read_events(path, start, b'"type"', to_event)

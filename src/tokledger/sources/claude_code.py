@@ -55,10 +55,10 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge_into
+from tokledger.events import UsageEvent
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
-from tokledger.sources._jsonl import ScanState, scan
+from tokledger.sources._jsonl import read_events
 
 NAME = "claude_code"
 SYNTHETIC = "<synthetic>"
@@ -148,72 +148,60 @@ def _count(value: int | None) -> int:
     return value
 
 
-def parse(path: Path, start: int = 0) -> ParseResult:
-    state = ScanState(end_offset=start)
-    merged: dict[str, UsageEvent] = {}
-    skipped = 0
-    fallback_session: str | None = None
-    fallback_project: str | None = None
-    for raw in scan(path, start, b'"usage"', state):
-        try:
-            if not raw.isascii():
-                raw.decode("utf-8")
-            line = _decode(raw)
-            message = line.message
-            if message is None or message.usage is None or line.type not in ("assistant", None):
-                continue
-            if message.model == SYNTHETIC:
-                continue
-            if line.timestamp is None:
-                raise ValueError("no timestamp")
-            usage = message.usage
-            cache = usage.cache_creation
-            if cache is not None:
-                cache_1h = _count(cache.ephemeral_1h_input_tokens)
-                cache_write = _count(cache.ephemeral_5m_input_tokens) + cache_1h
-            else:
-                cache_1h = 0
-                cache_write = _count(usage.cache_creation_input_tokens)
-            timestamp = line.timestamp
-            if timestamp.tzinfo is None:
-                timestamp = timestamp.replace(tzinfo=UTC)
-            event = UsageEvent(
-                source=NAME,
-                key=message.id or (f"req:{line.requestId}" if line.requestId else None)
-                or (f"uuid:{line.uuid}" if line.uuid else "line:" + blake2b(raw, digest_size=12).hexdigest()),
-                timestamp=timestamp,
-                model=message.model or "unknown",
-                input_tokens=_count(usage.input_tokens),
-                output_tokens=_count(usage.output_tokens),
-                cache_write_tokens=cache_write,
-                cache_write_1h_tokens=cache_1h,
-                cache_read_tokens=_count(usage.cache_read_input_tokens),
-                session_id=line.sessionId,
-                project=line.cwd,
-                git_branch=line.gitBranch,
-                provider="anthropic",
-                request_id=line.requestId,
-                logged_cost_usd=line.costUSD,
-                primary=not line.isSidechain,
-                speed=usage.speed,
-            )
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, TypeError):
-            if not state.at_tail:
-                skipped += 1
-            continue
-        if event.session_id is None:
-            fallback_session = fallback_session or _path_session(path)
-            event.session_id = fallback_session
-        if event.project is None:
-            fallback_project = fallback_project or _path_project(path)
-            event.project = fallback_project
-        previous = merged.get(event.key)
-        merged[event.key] = event if previous is None else merge_into(previous, event)
-    return ParseResult(
-        events=list(merged.values()),
-        end_offset=state.end_offset,
-        skipped=skipped + state.oversized,
+def _event(line: _Line, raw: bytes) -> UsageEvent | None:
+    message = line.message
+    if message is None or message.usage is None or line.type not in ("assistant", None):
+        return None
+    if message.model == SYNTHETIC:
+        return None
+    if line.timestamp is None:
+        raise ValueError("no timestamp")
+    usage = message.usage
+    cache = usage.cache_creation
+    if cache is not None:
+        cache_1h = _count(cache.ephemeral_1h_input_tokens)
+        cache_write = _count(cache.ephemeral_5m_input_tokens) + cache_1h
+    else:
+        cache_1h = 0
+        cache_write = _count(usage.cache_creation_input_tokens)
+    timestamp = line.timestamp
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=UTC)
+    return UsageEvent(
+        source=NAME,
+        key=message.id or (f"req:{line.requestId}" if line.requestId else None)
+        or (f"uuid:{line.uuid}" if line.uuid else "line:" + blake2b(raw, digest_size=12).hexdigest()),
+        timestamp=timestamp,
+        model=message.model or "unknown",
+        input_tokens=_count(usage.input_tokens),
+        output_tokens=_count(usage.output_tokens),
+        cache_write_tokens=cache_write,
+        cache_write_1h_tokens=cache_1h,
+        cache_read_tokens=_count(usage.cache_read_input_tokens),
+        session_id=line.sessionId,
+        project=line.cwd,
+        git_branch=line.gitBranch,
+        provider="anthropic",
+        request_id=line.requestId,
+        logged_cost_usd=line.costUSD,
+        primary=not line.isSidechain,
+        speed=usage.speed,
     )
+
+
+def parse(path: Path, start: int = 0) -> ParseResult:
+    fallback: dict[str, str | None] = {}
+
+    def to_event(raw: bytes) -> UsageEvent | None:
+        event = _event(_decode(raw), raw)
+        if event is not None:
+            if event.session_id is None:
+                event.session_id = fallback.setdefault("session", _path_session(path))
+            if event.project is None:
+                event.project = fallback.setdefault("project", _path_project(path))
+        return event
+
+    return read_events(path, start, b'"usage"', to_event)
 
 
 SOURCE = Source(

@@ -41,9 +41,9 @@ from typing import Any
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge_into
+from tokledger.events import UsageEvent
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._jsonl import ScanState, scan
+from tokledger.sources._jsonl import read_events
 
 NAME = "copilot_cli"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -138,22 +138,7 @@ def _event(span: _Span) -> UsageEvent | None:
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:
-    state = ScanState(end_offset=start)
-    merged: dict[str, UsageEvent] = {}
-    skipped = 0
-    for raw in scan(path, start, b'"chat"', state):
-        try:
-            if not raw.isascii():
-                raw.decode("utf-8")
-            event = _event(_decode(raw))
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, OverflowError):
-            if not state.at_tail:
-                skipped += 1
-            continue
-        if event is not None:
-            previous = merged.get(event.key)
-            merged[event.key] = event if previous is None else merge_into(previous, event)
-    return ParseResult(list(merged.values()), state.end_offset, skipped=skipped + state.oversized)
+    return read_events(path, start, b'"chat"', lambda raw: _event(_decode(raw)))
 
 
 SOURCE = Source(

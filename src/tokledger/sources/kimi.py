@@ -48,10 +48,10 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge_into
+from tokledger.events import UsageEvent
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
-from tokledger.sources._jsonl import ScanState, scan
+from tokledger.sources._jsonl import read_events
 
 NAME = "kimi"
 WIRE = "wire.jsonl"
@@ -181,25 +181,15 @@ def _event(line: _Line, session: str, agent: str | None, model: str) -> UsageEve
 def parse(path: Path, start: int = 0) -> ParseResult:
     home, session, agent = _layout(path)
     model: str | None = None
-    state = ScanState(end_offset=start)
-    merged: dict[str, UsageEvent] = {}
-    skipped = 0
-    for raw in scan(path, start, b"usage", state):
-        try:
-            if not raw.isascii():
-                raw.decode("utf-8")
-            line = _decode(raw)
-            if line.type != "usage.record" and model is None:
-                model = configured_model(home)
-            event = _event(line, session, agent, model or "unknown")
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, OverflowError):
-            if not state.at_tail:
-                skipped += 1
-            continue
-        if event is not None:
-            previous = merged.get(event.key)
-            merged[event.key] = event if previous is None else merge_into(previous, event)
-    return ParseResult(list(merged.values()), state.end_offset, skipped=skipped + state.oversized)
+
+    def to_event(raw: bytes) -> UsageEvent | None:
+        nonlocal model
+        line = _decode(raw)
+        if line.type != "usage.record" and model is None:
+            model = configured_model(home)
+        return _event(line, session, agent, model or "unknown")
+
+    return read_events(path, start, b"usage", to_event)
 
 
 SOURCE = Source(

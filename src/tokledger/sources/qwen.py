@@ -47,10 +47,10 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge_into
+from tokledger.events import UsageEvent
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
-from tokledger.sources._jsonl import ScanState, scan
+from tokledger.sources._jsonl import read_events
 
 NAME = "qwen"
 
@@ -130,22 +130,7 @@ def _event(record: _Record) -> UsageEvent | None:
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:
-    state = ScanState(end_offset=start)
-    merged: dict[str, UsageEvent] = {}
-    skipped = 0
-    for raw in scan(path, start, b'"usageMetadata"', state):
-        try:
-            if not raw.isascii():
-                raw.decode("utf-8")
-            event = _event(_decode(raw))
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError):
-            if not state.at_tail:
-                skipped += 1
-            continue
-        if event is not None:
-            previous = merged.get(event.key)
-            merged[event.key] = event if previous is None else merge_into(previous, event)
-    return ParseResult(list(merged.values()), state.end_offset, skipped=skipped + state.oversized)
+    return read_events(path, start, b'"usageMetadata"', lambda raw: _event(_decode(raw)))
 
 
 SOURCE = Source(
