@@ -1,0 +1,278 @@
+"""The dashboard's routes: the page, its static files, and the JSON API the page is built from.
+
+Every ``/api`` answer comes from the report API the command line uses and has the CLI's shape:
+``/api/<kind>`` (daily, weekly, monthly, session, project, model, today) returns exactly
+``tokledger <kind> --json``; ``/api/graph`` is ``tokledger graph --json``; ``/api/sources`` is
+``tokledger sources --json``. Query parameters are the CLI's options: ``since``, ``until``, ``year``,
+``source``, ``model``, ``project``, ``timezone``, ``mode``, ``breakdown`` (plus ``start_of_week`` for weekly,
+``id`` for session, ``session_length``/``token_limit``/``active`` for blocks). A bad value is a 400 with
+``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from datetime import date, timedelta
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from tokledger.config import COST_MODES
+from tokledger.errors import TokledgerError
+from tokledger.reports import KINDS, Query, today, usage_report
+from tokledger.reports import graph as graphs
+from tokledger.reports.periods import WEEKDAYS, parse_day, zone
+from tokledger.web.backend import Backend
+
+STATIC = Path(__file__).parent / "static"
+TRUE = ("1", "true", "yes", "on")
+
+
+class ParamError(TokledgerError):
+    pass
+
+
+def _split(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
+
+
+def _int(params, name: str, low: int, high: int) -> int | None:
+    value = params.get(name)
+    if not value:
+        return None
+    if not value.strip().isdigit() or not low <= int(value) <= high:
+        raise ParamError(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
+    return int(value)
+
+
+def parse_query(backend: Backend, params, *, dated: bool = True) -> Query:
+    """A :class:`Query` from CLI-named parameters (``--year`` narrows ``since``/``until`` as in the CLI)."""
+    since = parse_day(params["since"], "since") if dated and params.get("since") else None
+    until = parse_day(params["until"], "until") if dated and params.get("until") else None
+    year = _int(params, "year", 1970, 9999) if dated else None
+    if year:
+        since = max(since or date(year, 1, 1), date(year, 1, 1))
+        until = min(until or date(year, 12, 31), date(year, 12, 31))
+    if since and until and since > until:
+        raise ParamError(f"since {since} is after until {until}")
+    sources = _split(params.get("source"))
+    if sources:
+        known = backend.cached(("sources-known",), lambda: _known_sources(backend))
+        for name in sources:
+            if name not in known:
+                raise ParamError(f"unknown source {name!r} (known: {', '.join(known)})")
+    mode = params.get("mode") or backend.config.mode
+    if mode not in COST_MODES:
+        raise ParamError(f"mode: expected one of {', '.join(COST_MODES)}, got {mode!r}")
+    week = params.get("start_of_week") or "monday"
+    if week not in WEEKDAYS:
+        raise ParamError(f"start_of_week: expected a weekday name, got {week!r}")
+    return Query(
+        tz=zone(params.get("timezone") or backend.timezone), since=since, until=until, sources=sources,
+        models=_split(params.get("model")), projects=_split(params.get("project")),
+        sessions=_split(params.get("id")), mode=mode, start_of_week=WEEKDAYS.index(week),
+    )  # fmt: skip
+
+
+def _known_sources(backend: Backend) -> list[str]:
+    with backend.reader() as ledger:
+        return graphs.known_sources(ledger)
+
+
+def _key(q: Query) -> tuple:
+    return (q.tz.key, q.since, q.until, q.sources, q.models, q.projects, q.sessions, q.mode, q.start_of_week)
+
+
+def _history(backend: Backend, q: Query):
+    base = Query(tz=q.tz, sources=q.sources, models=q.models, projects=q.projects, mode=q.mode)
+
+    def compute():
+        with backend.reader() as ledger:
+            return graphs.history(ledger, base)
+
+    return backend.cached(("history", *_key(base)), compute)
+
+
+def _dumps(doc) -> bytes:
+    return json.dumps(doc, separators=(",", ":")).encode()
+
+
+# -- views: (backend, query parameters) -> JSON bytes; shared by the routes and the warm-up ---------------
+
+
+def view_report(backend: Backend, kind: str, params) -> bytes:
+    from tokledger.reports import render
+
+    q = parse_query(backend, params)
+    breakdown = params.get("breakdown", "").lower() in TRUE
+    if kind == "today":
+        day = today(q.tz)
+        q.since = q.until = day
+        breakdown = params.get("breakdown", "1").lower() in TRUE
+
+    def compute():
+        with backend.reader() as ledger:
+            return render.to_json(usage_report(ledger, kind, q), breakdown).encode()
+
+    return backend.cached(("report", kind, breakdown, *_key(q)), compute)
+
+
+def view_graph(backend: Backend, params) -> bytes:
+    q = parse_query(backend, params, dated=False)
+    year = _int(params, "year", 1970, 9999)
+    breakdown = params.get("breakdown", "1").lower() in TRUE
+    day = today(q.tz)
+
+    def compute():
+        doc = graphs.graph_data(_history(backend, q), year, today=day)
+        if not breakdown:
+            for entry in doc["contributions"]:
+                del entry["models"]
+        return _dumps(doc)
+
+    return backend.cached(("graph", year, breakdown, day, *_key(q)), compute)
+
+
+def view_overview(backend: Backend, params) -> bytes:
+    q = parse_query(backend, params)
+    day = today(q.tz)
+    return backend.cached(
+        ("overview", day, *_key(q)),
+        lambda: _dumps(graphs.overview(_history(backend, q), today=day, since=q.since, until=q.until)),
+    )
+
+
+def view_day(backend: Backend, day_text: str, params) -> bytes:
+    day = parse_day(day_text, "day")
+    q = parse_query(backend, {**params, "since": day.isoformat(), "until": day.isoformat(), "year": ""})
+
+    def compute():
+        with backend.reader() as ledger:
+            return _dumps(graphs.day_detail(usage_report(ledger, "daily", q), day))
+
+    return backend.cached(("day", *_key(q)), compute)
+
+
+def view_sources(backend: Backend, params) -> bytes:
+    from tokledger.reports.status import source_status
+
+    def compute():
+        with backend.reader() as ledger:
+            return json.dumps(source_status(ledger), indent=2).encode()
+
+    return backend.cached(("sources",), compute)
+
+
+def view_blocks(backend: Backend, params) -> bytes:
+    from tokledger.reports import render
+    from tokledger.reports.blocks import blocks_report
+
+    q = parse_query(backend, params)
+    hours = _int(params, "session_length", 1, 24) or 5
+    limit = params.get("token_limit") or None
+    if limit not in (None, "max") and not limit.isdigit():
+        raise ParamError("token_limit: expected a whole number of tokens or 'max'")
+    active = params.get("active", "").lower() in TRUE
+    with backend.reader() as ledger:  # depends on the clock: never cached
+        report = blocks_report(ledger, q, hours=hours, token_limit=limit, active_only=active)
+    return render.to_json(report, params.get("breakdown", "").lower() in TRUE).encode()
+
+
+def view_palettes(backend: Backend, params) -> bytes:
+    from tokledger.reports.graph_render import PALETTES, THEMES
+
+    return _dumps({"palettes": PALETTES, "themes": THEMES})
+
+
+# -- routes ----------------------------------------------------------------------------------------
+
+
+def _api(view):
+    def endpoint(request: Request) -> Response:
+        backend: Backend = request.app.state.backend
+        args = list(request.path_params.values())  # the report kind or the day, for the views that take one
+        if request.path_params.get("kind", KINDS[0]) not in KINDS:
+            return JSONResponse({"error": f"no such report: {args[0]!r}"}, status_code=404)
+        try:
+            backend.refresh()
+            body = view(backend, *args, dict(request.query_params))
+        except TokledgerError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
+
+    return endpoint
+
+
+def _index(request: Request) -> Response:
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_of(header: str) -> str:
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+class LoopbackOnly:
+    """Answer only requests addressed to a loopback name, so a web page cannot reach the API by DNS rebinding."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if not is_loopback(_host_of(host)):
+                await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def create_app(backend: Backend, *, host: str = "127.0.0.1") -> Starlette:
+    routes = [
+        Route("/", _index),
+        Route("/api/overview", _api(view_overview)),
+        Route("/api/graph", _api(view_graph)),
+        Route("/api/day/{day}", _api(view_day)),
+        Route("/api/sources", _api(view_sources)),
+        Route("/api/blocks", _api(view_blocks)),
+        Route("/api/palettes", _api(view_palettes)),
+        Route("/api/{kind}", _api(view_report)),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes)
+    app.state.backend = backend
+    if is_loopback(host):
+        app.add_middleware(LoopbackOnly)
+    return app
+
+
+def warm(backend: Backend) -> None:
+    """Compute what the page asks for on a first visit (see static/app.js), so it comes up at once."""
+    try:
+        graph = json.loads(view_graph(backend, {"breakdown": "0"}))
+        year = graph["meta"]["year"]
+        view_overview(backend, {})
+        view_overview(backend, {"year": str(year)})
+        view_report(backend, "model", {"year": str(year), "breakdown": "1"})
+        view_report(backend, "monthly", {})
+        entry = next((y for y in graph["years"] if y["year"] == year and y["last_day"]), None)
+        end = date.fromisoformat(entry["last_day"]) if entry else date(year, 12, 31)
+        since = (end - timedelta(days=89)).isoformat()
+        view_report(backend, "daily", {"since": since, "until": end.isoformat(), "breakdown": "1"})
+    except TokledgerError:
+        pass
