@@ -170,7 +170,7 @@ def test_python_dash_m_and_version():
     assert out.stdout.startswith("tokledger, version")
 
 
-def test_progress_bar_only_for_a_large_import_on_a_terminal(monkeypatch):
+def testProgressBar_only_for_a_large_import_on_a_terminal(monkeypatch):
     from tokledger import cli as cli_module
 
     class TTY:
@@ -183,7 +183,7 @@ def test_progress_bar_only_for_a_large_import_on_a_terminal(monkeypatch):
         def flush(self):
             pass
 
-    bar = cli_module._progress_bar()
+    bar = cli_module.ProgressBar()
     monkeypatch.setattr(cli_module.sys, "stderr", TTY())
     bar(0, 1024)
     assert bar._bar is None  # small imports show nothing
@@ -192,6 +192,6 @@ def test_progress_bar_only_for_a_large_import_on_a_terminal(monkeypatch):
     bar(cli_module.PROGRESS_MIN_BYTES, cli_module.PROGRESS_MIN_BYTES)
     bar.close()
     monkeypatch.setattr(cli_module.sys, "stderr", io.StringIO())
-    piped = cli_module._progress_bar()
+    piped = cli_module.ProgressBar()
     piped(0, 10 * cli_module.PROGRESS_MIN_BYTES)
     assert piped._bar is None

@@ -1,0 +1,119 @@
+"""Keeping the ledger: sync, sources, prices, reprice."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from tokledger.cli import App, cli, make_console, parse_sources, pass_app
+
+
+@cli.command("sync")
+@click.option("--source", "source", metavar="A,B", help="Only these sources.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Parser processes (default: all cores).")
+@click.option("--strict", is_flag=True, help="Fail on any unreadable file or malformed line.")
+@click.option("--verbose", "-v", is_flag=True, help="List every file read, with events and skipped lines.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_app
+def sync_cmd(app: App, source: str | None, jobs: int | None, strict: bool, verbose: bool, as_json: bool) -> None:
+    """Read new usage from every source into the ledger (reports do this first on their own)."""
+    report = app.sync(parse_sources(source) or None, jobs=jobs, strict=strict, quiet=as_json)
+    if as_json:
+        click.echo(json.dumps({
+            "seconds": round(report.seconds, 3),
+            "sources": {name: {"files": s.files, "read": s.read, "events": s.events, "skipped": s.skipped,
+                               "notices": s.notices} for name, s in report.sources.items()},
+            "files": [f.__dict__ for f in report.files if f.action != "unchanged" or verbose],
+        }, indent=2))  # fmt: skip
+        return
+    for name, s in report.sources.items():
+        click.echo(f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {s.skipped} lines skipped")
+        for notice in s.notices:
+            click.echo(f"  notice: {notice}")
+    if verbose:
+        for f in report.files:
+            if f.action != "unchanged":
+                extra = f" ({f.error})" if f.error else f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped"
+                click.echo(f"  {f.action:<9} {f.path}{extra}")
+        unchanged = sum(f.action == "unchanged" for f in report.files)
+        click.echo(f"  unchanged {unchanged} files")
+    click.echo(f"done in {report.seconds:.2f}s")
+
+
+@cli.command("sources")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--no-sync", is_flag=True, help="Show the state of the last sync without reading logs.")
+@pass_app
+def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
+    """Every known source: where it looks, files, events, skipped lines and the last sync."""
+    from tokledger.reports.status import source_status
+
+    if not no_sync:
+        app.sync(quiet=True)
+    out = source_status(app.ledger)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for col in ("Source", "Accuracy", "Paths", "Files", "Events", "Skipped", "Last event", "Last sync"):
+        table.add_column(col, justify="right" if col in ("Files", "Events", "Skipped") else "left")
+    for s in out:
+        table.add_row(s["source"], s["accuracy"], "\n".join(s["paths"]) or "-", f"{s['files']:,}",
+                      f"{s['events']:,}", f"{s['skipped_lines']:,}", (s["last_event"] or "-")[:19],
+                      (s["last_sync"] or "never")[:19])  # fmt: skip
+    console = make_console()
+    console.print(table)
+    for s in out:
+        for notice in s["notices"]:
+            console.print(f"{s['source']}: {notice}")
+
+
+@cli.command("prices")
+@click.argument("model")
+@click.option("--at", "at", metavar="YYYY-MM-DD", help="The price in force on this day (default: now).")
+@click.option("--provider", help="Provider hint (anthropic, openai, google, ...).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_json: bool) -> None:
+    """Which price entry MODEL matches and its rates in USD per million tokens."""
+    from datetime import UTC, datetime, time
+
+    from tokledger.reports.periods import parse_day
+
+    when = datetime.combine(parse_day(at, "--at"), time(12), UTC) if at else datetime.now(UTC)
+    entry = app.pricer.entry(model, when, provider)
+    if entry is None:
+        raise click.ClickException(f"no price known for {model!r}: its usage is reported as unpriced "
+                                   f"(add [prices.\"{model}\"] to {app.config_path} to price it)")  # fmt: skip
+    doc = {
+        "model": model, "matched": entry.model_id, "provider": entry.provider_id, "basis": entry.basis,
+        "at": when.date().isoformat(), "per_million_tokens": {k: str(v) for k, v in entry.base.per_mtok().items()},
+        "tiers": [{"above_input_tokens": t, "per_million_tokens": {k: str(v) for k, v in r.per_mtok().items()}}
+                  for t, r in entry.tiers],
+    }  # fmt: skip
+    if as_json:
+        click.echo(json.dumps(doc, indent=2))
+        return
+    click.echo(f"{model} → {entry.provider_id}/{entry.model_id} ({entry.basis}), prices on {doc['at']}:")
+    rows = [("", doc["per_million_tokens"])] + [
+        (f"whole request above {t['above_input_tokens']:,} input tokens", t["per_million_tokens"]) for t in doc["tiers"]
+    ]
+    for label, rates in rows:
+        if label:
+            click.echo(f"  {label}:")
+        for key, value in rates.items():
+            click.echo(f"    {key:<15} ${value} / Mtok")
+
+
+@cli.command("reprice")
+@pass_app
+def reprice_cmd(app: App) -> None:
+    """Recompute every stored cost with the current price table and config overrides."""
+    from tokledger.ingest import reprice
+    from tokledger.pricing import Pricer
+
+    count, changed = reprice(app.ledger, Pricer(app.config.prices), app.fingerprint)
+    click.echo(f"repriced {count:,} events: {changed:,} changed")
