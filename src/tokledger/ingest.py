@@ -165,6 +165,8 @@ def _parsed(tasks: Sequence[_Task], jobs: int | None, pricer: Pricer) -> Iterato
     from concurrent.futures import ProcessPoolExecutor
     from multiprocessing import get_context
 
+    pricer.prepare()  # load the price table once here rather than once in every parser process
+
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=get_context("fork"), initializer=_init_worker, initargs=(pricer,)
     ) as pool:
@@ -174,7 +176,7 @@ def _parsed(tasks: Sequence[_Task], jobs: int | None, pricer: Pricer) -> Iterato
 class _Writer:
     """Writes parsed files, several per transaction; each file's rows and checkpoint always commit together."""
 
-    BATCH_FILES = 64
+    BATCH_FILES = 256
     BATCH_ROWS = 20_000
 
     def __init__(self, ledger: Ledger, pricer: Pricer):
@@ -224,8 +226,12 @@ class _Writer:
             if old is None:
                 rows.append((*row[:-1], file_id))
                 continue
-            event = merge(old.event, row_to_stored(row).event)
+            new = row_to_stored(row).event
+            event = merge(old.event, new)
             if event == old.event:
+                continue
+            if event == new:  # the new copy wins whole: the parser process already priced it
+                rows.append((*row[:-1], file_id))
                 continue
             priced = self.pricer.price(event)
             rows.append(event_row(event, priced.cost_pusd, priced.basis, file_id))

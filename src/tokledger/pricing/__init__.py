@@ -183,6 +183,11 @@ class Pricer:
     def table_version(self) -> str:
         return self._table.VERSION
 
+    def prepare(self) -> None:
+        """Load the price table now, unless cached schedules suggest it will not be needed."""
+        if not self._cached:
+            _ = self._table
+
     def drain(self) -> dict[str, str]:
         """Schedules computed since the last call, as ``{key: json}`` for the ledger's price cache."""
         fresh, self._fresh = self._fresh, {}
