@@ -87,11 +87,14 @@ def _tail_hash(path: str, offset: int) -> bytes | None:
         return blake2b(f.read(min(offset, TAIL)), digest_size=16).digest()
 
 
+_DATABASE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+
+
 def _plan(source: Source, path: Path, state: FileState | None) -> _Task | None:
     key = os.fspath(path)
     st = os.stat(key)
     size, mtime_ns = st.st_size, st.st_mtime_ns
-    if not source.append_only:
+    if not source.append_only and key.endswith(_DATABASE_SUFFIXES):
         # A SQLite database in WAL mode takes new rows in its "-wal" file first: the main file's size and
         # mtime do not move until a checkpoint, so the pair is what says whether anything changed.
         try:
