@@ -96,7 +96,7 @@ def demo_ledger(path: Path, *, end: date, days: int = 365, scale: float = 1.0, s
                 when += timedelta(seconds=rng.uniform(4, 90))
                 count += 1
                 event = UsageEvent(source=source, key=f"demo-{count}", timestamp=when, model=model,
-                                   session_id=f"{source}-{offset}-{session}", project=f"/work/app{session % 4}",
+                                   session_id=f"{source}-{offset}-{session}", project=f"/home/dev/app{session % 4}",
                                    **_tokens(rng, source))  # fmt: skip
                 priced = pricer.price(event)
                 rows.append(event_row(event, priced.cost_pusd, priced.basis, None))

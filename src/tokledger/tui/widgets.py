@@ -73,7 +73,8 @@ class Panel(Widget, can_focus=True):
         return self.draw(self.snapshot.dashboard, size.width, size.height)
 
     def draw(self, board: Dashboard, width: int, height: int):
-        raise NotImplementedError
+        """The panel's content for a snapshot; each panel below draws its own."""
+        return Text("")
 
 
 class SummaryPanel(Panel):
