@@ -151,3 +151,13 @@ def test_offset_spans_find_the_exact_transition():
     assert [(datetime.fromtimestamp(t / 1000, UTC).isoformat(), o // 3_600_000) for t, o in spans[1:]] == [
         ("2025-03-30T01:00:00+00:00", 2), ("2025-10-26T01:00:00+00:00", 1)]
     assert spans[0][1] == 3_600_000
+
+
+def test_active_block_line_under_the_table(ledger):
+    from tokledger.reports.render import footnotes
+
+    _events(ledger, "2025-10-02T09:05:00+00:00", "2025-10-02T09:35:00+00:00")
+    report = blocks_report(ledger, Query(tz=UTCZ), now=datetime(2025, 10, 2, 10, 5, tzinfo=UTC), token_limit="1000")
+    (line,) = footnotes(report)
+    assert line == ("active block 09:00–14:00; 235 min left; burn 10 tokens/min; $0.00/h; "
+                    "projected at 14:00: 2,650 tokens, $0.02; limit 1,000: exceeds (265.0%)")  # fmt: skip

@@ -9,7 +9,7 @@
 4. Burn rate (active block): minutes between its first and last request; tokens per minute counts
    every token category; cost per hour = cost / minutes × 60. Projection to the block end:
    tokens + rate × remaining minutes, cost likewise.
-5. ``token_limit`` ("max" = the largest completed non-gap block, computed before any filtering): status
+5. ``token_limit`` ("max" = the largest non-gap block of the dates reported, before ``--active``): status
    ``exceeds`` above the limit, ``warning`` above 80 % of it, else ``ok``.
 
 The vendor's real window may start elsewhere; these are estimates and say so.

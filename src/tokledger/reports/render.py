@@ -159,8 +159,35 @@ def _cells(t: Totals) -> list[str]:
             fmt_int(t.cache_read_tokens), fmt_int(t.total_tokens), fmt_cost(t)]  # fmt: skip
 
 
+def _active_block_line(report: Report) -> str | None:
+    for row in report.rows:
+        x = row.extra
+        if report.kind != "blocks" or not x.get("is_active"):
+            continue
+        tz = report.query.tz
+        start = ms_to_datetime(x["start_ms"]).astimezone(tz)
+        end = ms_to_datetime(x["end_ms"]).astimezone(tz)
+        parts = [f"active block {start:%H:%M}–{end:%H:%M}", f"{x.get('remaining_minutes', 0)} min left"]
+        if "tokens_per_minute" in x:
+            parts.append(f"burn {x['tokens_per_minute']:,.0f} tokens/min")
+            if "cost_per_hour_usd" in x:
+                parts.append(f"${x['cost_per_hour_usd']:,.2f}/h")
+            projected = f"projected at {end:%H:%M}: {x['projected_tokens']:,} tokens"
+            if "projected_cost_usd" in x:
+                projected += f", ${x['projected_cost_usd']:,.2f}"
+            parts.append(projected)
+        if "token_limit" in x:
+            limit = x["token_limit"]
+            parts.append(f"limit {limit['limit']:,}: {limit['status']} ({limit['percent_used']}%)")
+        return "; ".join(parts)
+    return None
+
+
 def footnotes(report: Report) -> list[str]:
     lines = []
+    active = _active_block_line(report)
+    if active:
+        lines.append(active)
     t = report.totals
     if t.unpriced_requests:
         models = ", ".join(report.unpriced_models)
