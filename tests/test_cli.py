@@ -195,3 +195,14 @@ def testProgressBar_only_for_a_large_import_on_a_terminal(monkeypatch):
     piped = cli_module.ProgressBar()
     piped(0, 10 * cli_module.PROGRESS_MIN_BYTES)
     assert piped._bar is None
+
+
+def test_breakdown_by_source(run_cli, history):
+    doc = json_out(run_cli("daily", "--json", "--breakdown", "source"))
+    for row in doc["rows"]:
+        assert "models" not in row
+        assert [p["source"] for p in row["sources"]] == ["claude_code"]
+        assert row["sources"][0]["total_tokens"] == row["total_tokens"]
+    table = run_cli("monthly", "-b", "source").output
+    assert "└ claude_code" in table and "·" not in table
+    assert json_out(run_cli("daily", "-b", "--json"))["rows"][0]["models"][0]["model"]

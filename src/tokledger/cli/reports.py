@@ -22,7 +22,8 @@ def report_options(func):
         click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days/weeks/months (default: system)."),
         click.option("--mode", type=click.Choice(COST_MODES), help="auto: the logged cost when the log has one, "
                      "else calculated; calculate: always from tokens; logged: only logged costs."),
-        click.option("--breakdown", "-b", is_flag=True, help="Add a row per source and model under each row."),
+        click.option("--breakdown", "-b", type=click.Choice(["model", "source"]), is_flag=False, flag_value="model",
+                     default=None, help="Add a row per source and model (or with 'source', per source) under each row."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON (keys documented in the README)."),
         click.option("--csv", "as_csv", is_flag=True, help="Print CSV."),
         click.option("--no-sync", is_flag=True, help="Report from the ledger as it is, without reading logs."),
@@ -101,7 +102,7 @@ def today_cmd(app: App, **opts) -> None:
     from tokledger.reports.periods import zone
 
     day = today(zone(opts.get("timezone") or app.config.timezone)).isoformat()
-    opts.update(since=day, until=day, year=None, breakdown=True)
+    opts.update(since=day, until=day, year=None, breakdown=opts.get("breakdown") or "model")
     run_report("today", app, opts, title=f"Today {day}")
 
 

@@ -7,7 +7,7 @@ JSON (``--json``) — an object::
      "unpriced": {"requests": 0, "models": []}}
 
 ROW has ``period`` and the TOTALS keys, plus ``models`` (with ``--breakdown``: a list of TOTALS with
-``source`` and ``model``), and per report: ``project``, ``first_timestamp``, ``last_timestamp``
+``source`` and ``model``) or ``sources`` (with ``--breakdown source``: TOTALS with ``source``), and per report: ``project``, ``first_timestamp``, ``last_timestamp``
 (session); ``start``, ``end``, ``actual_end``, ``is_active``, ``is_gap`` and for the active block
 ``burn_rate`` / ``projection`` (blocks). TOTALS keys: ``input_tokens``, ``output_tokens``,
 ``cache_write_tokens``, ``cache_write_1h_tokens``, ``cache_read_tokens``, ``reasoning_tokens``,
@@ -48,7 +48,17 @@ def _iso(ms: int | None) -> str | None:
     return None if ms is None else ms_to_datetime(ms).isoformat().replace("+00:00", "Z")
 
 
-def row_dict(report: Report, row: Row, breakdown: bool) -> dict:
+def parts(row: Row, breakdown: str | bool | None) -> list[tuple[tuple[str, str], Totals]]:
+    """A row's breakdown: per (source, model), or with ``breakdown="source"`` per source (model "")."""
+    if breakdown == "source":
+        by_source: dict[tuple[str, str], Totals] = {}
+        for (source, _model), t in row.models.items():
+            by_source.setdefault((source, ""), Totals()).add(t)
+        return sorted(by_source.items())
+    return sorted(row.models.items()) if breakdown else []
+
+
+def row_dict(report: Report, row: Row, breakdown: str | bool | None) -> dict:
     out = {"period": row.period, **totals_dict(row.totals)}
     x = row.extra
     if report.kind == "session":
@@ -67,14 +77,15 @@ def row_dict(report: Report, row: Row, breakdown: bool) -> dict:
                                  "cost_usd": _money(x.get("projected_cost_usd"))}  # fmt: skip
         if "token_limit" in x:
             out["token_limit"] = x["token_limit"]
-    if breakdown:
-        out["models"] = [
-            {"source": source, "model": model, **totals_dict(t)} for (source, model), t in sorted(row.models.items())
-        ]
+    if breakdown == "source":
+        out["sources"] = [{"source": source, **totals_dict(t)} for (source, _), t in parts(row, breakdown)]
+    elif breakdown:
+        out["models"] = [{"source": source, "model": model, **totals_dict(t)} for (source, model), t in
+                         parts(row, breakdown)]  # fmt: skip
     return out
 
 
-def to_json(report: Report, breakdown: bool) -> str:
+def to_json(report: Report, breakdown: str | bool | None) -> str:
     doc = {
         "report": report.kind,
         "timezone": report.query.tz.key,
@@ -86,7 +97,7 @@ def to_json(report: Report, breakdown: bool) -> str:
     return json.dumps(doc, indent=2)
 
 
-def to_csv(report: Report, breakdown: bool) -> str:
+def to_csv(report: Report, breakdown: str | bool | None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     keys = [*TOKEN_KEYS, "requests", "cost_usd", "cost_usd_priced", "unpriced_requests"]
@@ -98,7 +109,7 @@ def to_csv(report: Report, breakdown: bool) -> str:
 
     for row in report.rows:
         if breakdown:
-            for (source, model), t in sorted(row.models.items()):
+            for (source, model), t in parts(row, breakdown):
                 emit(row.period, source, model, t)
         else:
             emit(row.period, "", "", row.totals)
@@ -136,7 +147,7 @@ def _period_text(report: Report, row: Row) -> str:
     return row.period
 
 
-def to_table(report: Report, breakdown: bool, title: str | None = None):
+def to_table(report: Report, breakdown: str | bool | None, title: str | None = None):
     from rich.table import Table
 
     table = Table(title=title, show_footer=True, header_style="bold", footer_style="bold")
@@ -148,9 +159,9 @@ def to_table(report: Report, breakdown: bool, title: str | None = None):
     for row in report.rows:
         t = row.totals
         table.add_row(_period_text(report, row), *_cells(t))
-        if breakdown:
-            for (source, model), part in sorted(row.models.items(), key=lambda kv: -kv[1].total_tokens):
-                table.add_row(f"  [dim]└ {source} · {model}[/dim]", *_cells(part), style="dim")
+        for (source, model), part in sorted(parts(row, breakdown), key=lambda kv: -kv[1].total_tokens):
+            label = f"{source} · {model}" if model else source
+            table.add_row(f"  [dim]└ {label}[/dim]", *_cells(part), style="dim")
     return table
 
 
