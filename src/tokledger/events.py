@@ -29,6 +29,15 @@ TOKEN_FIELDS = (
 )
 
 
+def token_count(value: int | None) -> int:
+    """A vendor's token count: null or missing is 0; a negative count is malformed (ValueError)."""
+    if value is None:
+        return 0
+    if value < 0:
+        raise ValueError("negative token count")
+    return value
+
+
 class UsageEvent(msgspec.Struct, kw_only=True):
     """One billed request (or the smallest unit a source records), in tokledger's categories.
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import msgspec
 
-from tokledger.events import UsageEvent
+from tokledger.events import UsageEvent, token_count
 from tokledger.sources import ParseResult
 from tokledger.sources._jsonl import read_events
 
@@ -82,13 +82,6 @@ class _State:
         self.branched = bool(entry.branchedFrom or entry.parentSession)
 
 
-def _count(value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise ValueError("negative token count")
-    return value
-
 
 def _first_line(path: Path) -> bytes:
     with open(path, "rb") as f:
@@ -100,7 +93,7 @@ def _event(source: str, entry: _Entry, st: _State) -> UsageEvent | None:
     if message is None or message.role != "assistant" or message.usage is None:
         return None
     usage = message.usage
-    tokens = _count(usage.input), _count(usage.output), _count(usage.cacheRead), _count(usage.cacheWrite)
+    tokens = token_count(usage.input), token_count(usage.output), token_count(usage.cacheRead), token_count(usage.cacheWrite)
     if not any(tokens):
         return None
     provider, model = message.provider or st.provider, message.model or st.model or "unknown"

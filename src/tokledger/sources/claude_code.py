@@ -55,7 +55,7 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
 from tokledger.sources._jsonl import read_events
@@ -140,13 +140,6 @@ def _path_project(path: Path) -> str | None:
     return None
 
 
-def _count(value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise ValueError("negative token count")
-    return value
-
 
 def _event(line: _Line, raw: bytes) -> UsageEvent | None:
     message = line.message
@@ -159,11 +152,11 @@ def _event(line: _Line, raw: bytes) -> UsageEvent | None:
     usage = message.usage
     cache = usage.cache_creation
     if cache is not None:
-        cache_1h = _count(cache.ephemeral_1h_input_tokens)
-        cache_write = _count(cache.ephemeral_5m_input_tokens) + cache_1h
+        cache_1h = token_count(cache.ephemeral_1h_input_tokens)
+        cache_write = token_count(cache.ephemeral_5m_input_tokens) + cache_1h
     else:
         cache_1h = 0
-        cache_write = _count(usage.cache_creation_input_tokens)
+        cache_write = token_count(usage.cache_creation_input_tokens)
     timestamp = line.timestamp
     if timestamp.tzinfo is None:
         timestamp = timestamp.replace(tzinfo=UTC)
@@ -173,11 +166,11 @@ def _event(line: _Line, raw: bytes) -> UsageEvent | None:
         or (f"uuid:{line.uuid}" if line.uuid else "line:" + blake2b(raw, digest_size=12).hexdigest()),
         timestamp=timestamp,
         model=message.model or "unknown",
-        input_tokens=_count(usage.input_tokens),
-        output_tokens=_count(usage.output_tokens),
+        input_tokens=token_count(usage.input_tokens),
+        output_tokens=token_count(usage.output_tokens),
         cache_write_tokens=cache_write,
         cache_write_1h_tokens=cache_1h,
-        cache_read_tokens=_count(usage.cache_read_input_tokens),
+        cache_read_tokens=token_count(usage.cache_read_input_tokens),
         session_id=line.sessionId,
         project=line.cwd,
         git_branch=line.gitBranch,

@@ -72,7 +72,7 @@ from typing import Any
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge
+from tokledger.events import UsageEvent, merge, token_count
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
 from tokledger.sources._jsonl import CHUNK, MAX_LINE, ScanState, scan
@@ -144,12 +144,8 @@ _decode_event = msgspec.json.Decoder(_Event).decode
 
 
 def _first(*values: int | None) -> int:
-    for value in values:
-        if value is not None:
-            if value < 0:
-                raise ValueError("negative token count")
-            return value
-    return 0
+    """The first count given (aliases of one field), as :func:`events.token_count` reads it."""
+    return token_count(next((v for v in values if v is not None), None))
 
 
 def _counts(u: _Usage) -> tuple[int, int, int, int, int]:

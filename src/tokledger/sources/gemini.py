@@ -53,7 +53,7 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
 from tokledger.sources._jsonl import ScanState, scan
@@ -101,20 +101,13 @@ _decode_message = msgspec.json.Decoder(_Message).decode
 _decode_line = msgspec.json.Decoder(_Line).decode
 
 
-def _n(value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise ValueError("negative token count")
-    return value
-
 
 def _event(m: _Message) -> UsageEvent | None:
     """The usage of one message (session and project are filled in later), or None when it has none."""
     if m.type not in ("gemini", None) or m.tokens is None:
         return None
     t = m.tokens
-    inp, cached, out, thoughts, tool = _n(t.input), _n(t.cached), _n(t.output), _n(t.thoughts), _n(t.tool)
+    inp, cached, out, thoughts, tool = token_count(t.input), token_count(t.cached), token_count(t.output), token_count(t.thoughts), token_count(t.tool)
     if not (inp or cached or out or thoughts or tool):
         return None
     if not m.id or m.timestamp is None:

@@ -48,7 +48,7 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
 from tokledger.sources._jsonl import read_events
@@ -141,13 +141,6 @@ def configured_model(home: Path | None) -> str:
     return alias if isinstance(alias, str) and alias else "unknown"
 
 
-def _count(value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise ValueError("negative token count")
-    return value
-
 
 def _event(line: _Line, session: str, agent: str | None, model: str) -> UsageEvent | None:
     if line.type == "usage.record":
@@ -171,7 +164,7 @@ def _event(line: _Line, session: str, agent: str | None, model: str) -> UsageEve
         u, when = payload.token_usage, datetime.fromtimestamp(line.timestamp, UTC)
         tokens = (u.input_other, u.output, u.input_cache_read, u.input_cache_creation)
         key = payload.message_id or f"{session}@{line.timestamp!r}"
-    inp, out, read, write = (_count(t) for t in tokens)
+    inp, out, read, write = (token_count(t) for t in tokens)
     if not (inp or out or read or write):
         return None
     return UsageEvent(source=NAME, key=key, timestamp=when, model=model, input_tokens=inp, output_tokens=out,

@@ -59,7 +59,7 @@ from typing import Any
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge
+from tokledger.events import UsageEvent, merge, token_count
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
 from tokledger.sources._sqlite import columns, read_only
@@ -107,13 +107,6 @@ class _Message(msgspec.Struct):
 _decode = msgspec.json.Decoder(_Message).decode
 
 
-def _n(value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise ValueError("negative token count")
-    return value
-
 
 def _event(m: _Message, key: str | None, session: str | None, created_ms: int | None,
            directory: str | None, assistant: bool = False) -> UsageEvent | None:  # fmt: skip
@@ -121,8 +114,8 @@ def _event(m: _Message, key: str | None, session: str | None, created_ms: int | 
     if not (assistant or m.role == "assistant"):
         return None
     t = m.tokens or _Tokens()
-    inp, out, reasoning = _n(t.input), _n(t.output), _n(t.reasoning)
-    read, write = (_n(t.cache.read), _n(t.cache.write)) if t.cache else (0, 0)
+    inp, out, reasoning = token_count(t.input), token_count(t.output), token_count(t.reasoning)
+    read, write = (token_count(t.cache.read), token_count(t.cache.write)) if t.cache else (0, 0)
     cost = m.cost if m.cost is not None and m.cost > 0 else None
     if not (inp or out or reasoning or read or write or cost):
         return None

@@ -47,7 +47,7 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_files
 from tokledger.sources._jsonl import read_events
@@ -94,13 +94,6 @@ def discover(env: Env) -> Discovery:
     return Discovery(roots=[projects], files=find_files(chats, ".jsonl", notices), notices=notices)
 
 
-def _count(value: int | None) -> int:
-    if value is None:
-        return 0
-    if value < 0:
-        raise ValueError("negative token count")
-    return value
-
 
 def _event(record: _Record) -> UsageEvent | None:
     usage = record.usageMetadata
@@ -108,8 +101,8 @@ def _event(record: _Record) -> UsageEvent | None:
         return None
     if record.timestamp is None:
         raise ValueError("no timestamp")
-    prompt, cached = _count(usage.promptTokenCount), _count(usage.cachedContentTokenCount)
-    thoughts = _count(usage.thoughtsTokenCount)
+    prompt, cached = token_count(usage.promptTokenCount), token_count(usage.cachedContentTokenCount)
+    thoughts = token_count(usage.thoughtsTokenCount)
     fork = record.forkedFrom.messageUuid if record.forkedFrom else None
     uid = fork or record.uuid
     timestamp = record.timestamp if record.timestamp.tzinfo else record.timestamp.replace(tzinfo=UTC)
@@ -118,9 +111,9 @@ def _event(record: _Record) -> UsageEvent | None:
         key=uid or f"{record.sessionId}@{timestamp.isoformat()}",
         timestamp=timestamp,
         model=record.model or "unknown",
-        input_tokens=max(prompt - cached, 0) + _count(usage.toolUsePromptTokenCount),
+        input_tokens=max(prompt - cached, 0) + token_count(usage.toolUsePromptTokenCount),
         cache_read_tokens=cached,
-        output_tokens=_count(usage.candidatesTokenCount) + thoughts,
+        output_tokens=token_count(usage.candidatesTokenCount) + thoughts,
         reasoning_tokens=thoughts,
         session_id=record.sessionId,
         project=record.cwd,
