@@ -50,3 +50,27 @@ def test_every_source_is_in_the_readme_table():
         line = next((x for x in README.splitlines() if x.startswith(f"| `{name}` |")), None)
         assert line, name
         assert line.rstrip().endswith(f"| {source.accuracy} |"), name
+
+
+def _cli_reference() -> str:
+    """docs/cli.md: every command's --help, generated from the code."""
+    from click.testing import CliRunner
+
+    runner = CliRunner()
+    parts = ["# Command reference\n", "Generated from `tokledger --help` and each command's `--help` "
+             "(`TOKLEDGER_UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it).\n"]  # fmt: skip
+    for name in [None, *sorted(cli.commands)]:
+        args = [name, "--help"] if name else ["--help"]
+        text = runner.invoke(cli, args, prog_name="tokledger", terminal_width=100, env={"COLUMNS": "100"}).output
+        parts.append(f"## `tokledger{' ' + name if name else ''}`\n\n```text\n{text.rstrip()}\n```\n")
+    return "\n".join(parts)
+
+
+def test_cli_reference_is_current():
+    import os
+
+    path = Path(__file__).parent.parent / "docs" / "cli.md"
+    want = _cli_reference()
+    if os.environ.get("TOKLEDGER_UPDATE_DOCS"):
+        path.write_text(want)
+    assert path.exists() and path.read_text() == want, "docs/cli.md is stale: rerun with TOKLEDGER_UPDATE_DOCS=1"
