@@ -237,3 +237,30 @@ def test_database_source_change_seen_in_its_wal_file(tmp_path):
     assert (db.stat().st_size, db.stat().st_mtime_ns) == (main_before.st_size, main_before.st_mtime_ns)
     assert _plan(database_source, db, state) is not None
     writer.close()
+
+
+def test_a_concurrent_import_of_newer_data_is_merged_not_overwritten(tmp_path, home, monkeypatch):
+    """Two imports into an empty ledger: the one that read less must not overwrite the other's rows."""
+    from tokledger import ingest
+
+    lines = (CC / "streaming_multiline.jsonl").read_text().splitlines(keepends=True)
+    target = home / DEST
+    target.parent.mkdir(parents=True)
+    target.write_text("".join(lines[:2]))  # only the partial first line of msg_01A (output 3)
+    db = tmp_path / "race.db"
+    ours = Ledger.open(db)
+    real_flush = ingest._Writer.flush
+
+    def flush_after_another_import(self):
+        monkeypatch.setattr(ingest._Writer, "flush", real_flush)
+        full = tmp_path / "full" / DEST
+        full.parent.mkdir(parents=True, exist_ok=True)
+        full.write_text("".join(lines))
+        other = Ledger.open(db)
+        sync_all(other, Env(home=tmp_path / "full"))  # records msg_01A with its final output, 512
+        other.close()
+        real_flush(self)
+
+    monkeypatch.setattr(ingest._Writer, "flush", flush_after_another_import)
+    sync_all(ours, Env(home=home))
+    assert ours.conn.execute("SELECT output_tokens FROM events WHERE event_key = 'msg_01A'").fetchone() == (512,)

@@ -9,8 +9,9 @@ just before that offset) decides what to do:
 
 New records are merged into what the ledger already holds under the same key (:func:`events.merge`), so
 reading a file twice, a copy of it, or a later version of it never adds twice; records that disappear
-from disk stay. Each file's events and its checkpoint are written in one transaction: a process killed
-at any point leaves every file either wholly recorded or not at all, and the next sync finishes the job.
+from disk stay. A file's events and its checkpoint are always written in the same transaction (a batch
+of files per transaction): a process killed at any point leaves every file either wholly recorded or not
+at all, and the next sync finishes the job.
 A large first import parses files on every core while the main process writes, in path order.
 """
 
@@ -188,9 +189,12 @@ class _Writer:
         self.pending: list[tuple[_Task, _Parsed, FileState | None]] = []
         self.pending_rows = 0
         self.changed: dict[str, int] = {}
-        # Sources with nothing recorded yet need no look-up of stored events, except for keys this sync wrote.
+        # A source whose every recorded event was written by this sync needs no look-up of stored events
+        # except for the keys it wrote; checked again under the write lock of every batch, so another
+        # process importing at the same time turns the look-ups back on.
         self.empty = {s for s in SOURCES if not ledger.has_events(s)}
         self.written: set[tuple[str, str]] = set()
+        self.written_count: dict[str, int] = {}
 
     def add(self, task: _Task, parsed: _Parsed, state: FileState | None) -> None:
         self.pending.append((task, parsed, state))
@@ -202,6 +206,9 @@ class _Writer:
         if not self.pending:
             return
         with self.ledger.transaction():
+            for source in list(self.empty):
+                if self.ledger.count_events(source) != self.written_count.get(source, 0):
+                    self.empty.discard(source)
             for task, parsed, state in self.pending:
                 self.changed[task.path] = self._record(task, parsed, state)
         self.pending, self.pending_rows = [], 0
@@ -210,7 +217,9 @@ class _Writer:
         keys = [row[1] for row in parsed.rows]
         if task.source in self.empty:
             lookup = [k for k in keys if (task.source, k) in self.written]
-            self.written.update((task.source, k) for k in keys)
+            fresh = {(task.source, k) for k in keys} - self.written
+            self.written |= fresh
+            self.written_count[task.source] = self.written_count.get(task.source, 0) + len(fresh)
         else:
             lookup = keys
         stored = self.ledger.stored_events(task.source, lookup) if lookup else {}

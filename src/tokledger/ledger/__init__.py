@@ -183,6 +183,9 @@ class Ledger:
     def upsert_events(self, rows: Iterable[tuple]) -> None:
         self.conn.executemany(_UPSERT, rows)
 
+    def count_events(self, source: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM events WHERE source = ?", (source,)).fetchone()[0]
+
     def has_events(self, source: str) -> bool:
         return self.conn.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
 
