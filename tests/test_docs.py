@@ -57,8 +57,9 @@ def _cli_reference() -> str:
     from click.testing import CliRunner
 
     runner = CliRunner()
-    parts = ["# Command reference\n", "Generated from `tokledger --help` and each command's `--help` "
-             "(`TOKLEDGER_UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it).\n"]  # fmt: skip
+    note = ("Generated from `tokledger --help` and each command's `--help` "
+            "(`TOKLEDGER_UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it).\n")
+    parts = ["# Command reference\n", note]
     for name in [None, *sorted(cli.commands)]:
         args = [name, "--help"] if name else ["--help"]
         text = runner.invoke(cli, args, prog_name="tokledger", terminal_width=100, env={"COLUMNS": "100"}).output
