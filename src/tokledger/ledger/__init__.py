@@ -183,6 +183,10 @@ class Ledger:
     def upsert_events(self, rows: Iterable[tuple]) -> None:
         self.conn.executemany(_UPSERT, rows)
 
+    def data_version(self) -> int:
+        """Changes whenever another connection commits a write (SQLite's ``PRAGMA data_version``)."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def count_events(self, source: str) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM events WHERE source = ?", (source,)).fetchone()[0]
 

@@ -60,7 +60,7 @@ class Backend:
         return self._writer
 
     def _data_version(self) -> int:
-        return self._writer.conn.execute("PRAGMA data_version").fetchone()[0]
+        return self._writer.data_version()
 
     def mark_synced(self) -> None:
         """Record that the ledger was just synced by someone else (the command before serving)."""
