@@ -18,7 +18,7 @@ from pathlib import Path
 
 from tokledger.errors import LedgerError
 from tokledger.events import UsageEvent
-from tokledger.ledger.migrations import SCHEMA_VERSION, migrate
+from tokledger.ledger.migrations import migrate
 
 PUSD_PER_USD = 10**12
 BUSY_TIMEOUT_S = 60.0
@@ -107,10 +107,6 @@ class Ledger:
 
     def close(self) -> None:
         self.conn.close()
-
-    @property
-    def schema_version(self) -> int:
-        return SCHEMA_VERSION
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

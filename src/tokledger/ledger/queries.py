@@ -109,8 +109,3 @@ def source_status(conn: sqlite3.Connection) -> dict[str, tuple[int, str, str]]:
 
 def event_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
-
-
-def distinct_models(conn: sqlite3.Connection) -> list[tuple[str, str | None, str | None, int]]:
-    """(model, provider, speed, events) for reprice."""
-    return list(conn.execute("SELECT model, provider, speed, COUNT(*) FROM events GROUP BY model, provider, speed"))

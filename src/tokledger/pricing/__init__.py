@@ -179,10 +179,6 @@ class Pricer:
 
         return table
 
-    @property
-    def table_version(self) -> str:
-        return self._table.VERSION
-
     def prepare(self) -> None:
         """Load the price table now, unless cached schedules suggest it will not be needed."""
         if not self._cached:

@@ -21,7 +21,6 @@ from tokledger.reports.periods import local_midnight_ms
 from tokledger.reports.status import source_status
 
 TOP_MODELS = 5
-RANGES = (7, 30, 90)
 
 
 @dataclass

@@ -42,10 +42,6 @@ def local_midnight_ms(day: date, tz: ZoneInfo) -> int:
     return int(datetime.combine(day, time(0), tz).astimezone(UTC).timestamp()) * 1000
 
 
-def local_date(ms: int, tz: ZoneInfo) -> date:
-    return datetime.fromtimestamp(ms / 1000, tz).date()
-
-
 def week_start(day: date, start_of_week: int) -> date:
     return day - timedelta(days=(day.weekday() - start_of_week) % 7)
 

@@ -88,7 +88,3 @@ def _load() -> dict[str, Source]:
 
 
 SOURCES: dict[str, Source] = _load()
-
-
-def get_source(name: str) -> Source:
-    return SOURCES[name]
