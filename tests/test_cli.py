@@ -206,3 +206,24 @@ def test_breakdown_by_source(run_cli, history):
     table = run_cli("monthly", "-b", "source").output
     assert "└ claude_code" in table and "·" not in table
     assert json_out(run_cli("daily", "-b", "--json"))["rows"][0]["models"][0]["model"]
+
+
+def test_events_explain_each_cost(run_cli, home):
+    for case in ("long_context.jsonl", "unknown_model.jsonl", "logged_cost.jsonl"):
+        install_fixture(home, "claude_code", case, f".claude/projects/-home-dev-acme-api/{case}")
+    doc = json_out(run_cli("events", "--json", "--limit", "0"))
+    by_key = {e["key"]: e for e in doc["events"]}
+    assert len(by_key) == 7 and doc["mode"] == "auto"
+    long = by_key["msg_07A"]
+    assert long["price_basis"].endswith("long context (>200,000 input tokens)")
+    assert long["file"].endswith("long_context.jsonl") and long["request_id"] == "req_07A"
+    assert by_key["msg_07C"]["price_basis"].endswith("tokledger long-context rule, long context (>200,000 input tokens)")
+    assert by_key["msg_08A"]["cost_usd"] is None and by_key["msg_08A"]["price_basis"] is None
+    logged = by_key["msg_10A"]
+    assert logged["cost_usd"] == 0.5 and logged["logged_cost_usd"] == 0.5 and logged["calculated_cost_usd"] == 0.018
+    newest = json_out(run_cli("events", "--json", "--limit", "2", "--no-sync"))["events"]
+    assert [e["key"] for e in newest] == ["msg_08A", "msg_08B"]  # the newest two, oldest first
+    table = run_cli("events", "--model", "imaginary", "--no-sync").output
+    assert "unpriced" in table
+    rows = list(csv.DictReader(io.StringIO(run_cli("events", "--csv", "--no-sync").output)))
+    assert len(rows) == 7 and rows[0]["price_basis"]

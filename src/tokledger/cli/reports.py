@@ -1,4 +1,4 @@
-"""The report commands: today, daily, weekly, monthly, session, project, model, blocks."""
+"""The report commands: today, daily, weekly, monthly, session, project, model, blocks, events."""
 
 from __future__ import annotations
 
@@ -155,3 +155,55 @@ def blocks_cmd(app: App, active: bool, token_limit: str | None, session_length: 
     if token_limit not in (None, "max") and not token_limit.isdigit():
         raise click.BadParameter("expected a whole number of tokens or 'max'", param_hint="--token-limit")
     run_report("blocks", app, opts, hours=session_length, token_limit=token_limit, active_only=active)
+
+
+@cli.command("events")
+@report_options
+@click.option("--id", "session_id", metavar="ID", help="Only this session.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="The newest N requests of the selection (0: all).")  # fmt: skip
+@pass_app
+def events_cmd(app: App, session_id: str | None, limit: int, **opts) -> None:
+    """Request by request, with the price entry and rule behind each cost: why a number is what it is."""
+    import csv
+    import io
+    import json
+
+    from tokledger.reports.events import KEYS, event_list
+
+    query = build_query(app, {**opts, "session_ids": session_id})
+    if not opts.get("no_sync"):
+        app.sync(query.sources or None, quiet=bool(opts.get("as_json") or opts.get("as_csv")))
+    rows = event_list(app.ledger, query, limit or None)
+    if opts.get("as_json"):
+        click.echo(json.dumps({"mode": query.mode, "events": rows}, indent=2))
+        return
+    if opts.get("as_csv"):
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, KEYS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+        click.echo(buf.getvalue(), nl=False)
+        return
+    console = make_console()
+    if not rows:
+        console.print("no usage recorded for this selection.")
+        return
+    from datetime import datetime
+
+    from rich.table import Table
+
+    table = Table(header_style="bold")
+    for col in ("Time", "Source", "Model", "Input", "Output", "Cache write", "Cache read", "Cost", "Price basis"):
+        table.add_column(col, justify="right" if col in ("Input", "Output", "Cache write", "Cache read", "Cost")
+                         else "left", overflow="fold")  # fmt: skip
+    for r in rows:
+        when = datetime.fromisoformat(r["timestamp"]).astimezone(query.tz)
+        cost = "unpriced" if r["cost_usd"] is None else f"${r['cost_usd']:,.6f}"
+        basis = r["price_basis"] or ("logged by the source" if r["logged_cost_usd"] is not None else "-")
+        if r["logged_cost_usd"] is not None and query.mode != "calculate":
+            basis = f"logged ${r['logged_cost_usd']:,.6f}; calculated: {basis}"
+        table.add_row(f"{when:%Y-%m-%d %H:%M:%S}", r["source"], r["model"], f"{r['input_tokens']:,}",
+                      f"{r['output_tokens']:,}", f"{r['cache_write_tokens']:,}", f"{r['cache_read_tokens']:,}",
+                      cost, basis)  # fmt: skip
+    console.print(table)

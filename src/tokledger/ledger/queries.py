@@ -11,10 +11,10 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-_COST = {
-    "calculate": "cost_pusd",
-    "logged": "logged_cost_pusd",
-    "auto": "COALESCE(logged_cost_pusd, cost_pusd)",
+_COST = {  # the cost a report adds up, per --mode; {a} is a table alias ("" or "e.")
+    "calculate": "{a}cost_pusd",
+    "logged": "{a}logged_cost_pusd",
+    "auto": "COALESCE({a}logged_cost_pusd, {a}cost_pusd)",
 }
 DIMENSIONS = {
     "session": "COALESCE(session_id, '')",
@@ -31,23 +31,25 @@ class EventFilter:
     projects: tuple[str, ...] = ()  # substrings, case-insensitive
     sessions: tuple[str, ...] = ()  # exact ids
 
-    def where(self) -> tuple[str, list]:
+    def where(self, alias: str = "") -> tuple[str, list]:
+        """The WHERE clause and its arguments; ``alias`` qualifies the columns (``"e."``) in a join."""
+        a = alias
         clauses, args = ["1 = 1"], []
         if self.start_ms is not None:
-            clauses.append("ts >= ?")
+            clauses.append(f"{a}ts >= ?")
             args.append(self.start_ms)
         if self.end_ms is not None:
-            clauses.append("ts < ?")
+            clauses.append(f"{a}ts < ?")
             args.append(self.end_ms)
         if self.sources:
-            clauses.append(f"source IN ({', '.join('?' * len(self.sources))})")
+            clauses.append(f"{a}source IN ({', '.join('?' * len(self.sources))})")
             args.extend(self.sources)
         for column, values in (("model", self.models), ("project", self.projects)):
             if values:
-                clauses.append("(" + " OR ".join(f"instr(lower({column}), ?) > 0" for _ in values) + ")")
+                clauses.append("(" + " OR ".join(f"instr(lower({a}{column}), ?) > 0" for _ in values) + ")")
                 args.extend(v.lower() for v in values)
         if self.sessions:
-            clauses.append(f"session_id IN ({', '.join('?' * len(self.sessions))})")
+            clauses.append(f"{a}session_id IN ({', '.join('?' * len(self.sessions))})")
             args.extend(self.sessions)
         return " AND ".join(clauses), args
 
@@ -67,7 +69,7 @@ def grouped_sums(conn: sqlite3.Connection, f: EventFilter, dims: Sequence[str], 
 
     The ``day`` dimension is the local day number computed by ``day_sql`` (an expression and its arguments).
     """
-    cost = _COST[mode]
+    cost = _COST[mode].format(a="")
     dim_sql = [day_sql[0] if d == "day" else DIMENSIONS[d] for d in dims]
     where, args = f.where()
     if "day" in dims:
@@ -89,7 +91,8 @@ def timeline(conn: sqlite3.Connection, f: EventFilter, mode: str) -> Iterator[tu
     """Every event in time order: (ts, source, model, six token counts, cost_pusd)."""
     where, args = f.where()
     cols = ", ".join(SUM_COLUMNS)
-    return conn.execute(f"SELECT ts, source, model, {cols}, {_COST[mode]} FROM events WHERE {where} ORDER BY ts", args)
+    cost = _COST[mode].format(a="")
+    return conn.execute(f"SELECT ts, source, model, {cols}, {cost} FROM events WHERE {where} ORDER BY ts", args)
 
 
 def source_counts(conn: sqlite3.Connection) -> dict[str, tuple[int, int | None]]:
@@ -109,3 +112,19 @@ def source_status(conn: sqlite3.Connection) -> dict[str, tuple[int, str, str]]:
 
 def event_count(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+
+
+def event_details(conn: sqlite3.Connection, f: EventFilter, mode: str, limit: int | None) -> Iterator[tuple]:
+    """The newest events (up to ``limit``), oldest first, with everything that explains their cost:
+    (ts, source, model, provider, session_id, project, event_key, request_id, six token counts,
+    cost (per ``mode``), cost_pusd, logged_cost_pusd, price_basis, file path)."""
+    where, args = f.where("e.")
+    cols = ", ".join(f"e.{c}" for c in SUM_COLUMNS)
+    sql = (
+        f"SELECT e.ts, e.source, e.model, e.provider, e.session_id, e.project, e.event_key, e.request_id, {cols},"
+        f" {_COST[mode].format(a='e.')}, e.cost_pusd, e.logged_cost_pusd, e.price_basis,"
+        f" files.path FROM events e LEFT JOIN files ON files.id = e.file_id WHERE {where}"
+        " ORDER BY e.ts DESC, e.id DESC" + (" LIMIT ?" if limit else "")
+    )
+    rows = conn.execute(sql, [*args, limit] if limit else args).fetchall()
+    return reversed(rows)
