@@ -227,3 +227,11 @@ def test_events_explain_each_cost(run_cli, home):
     assert "unpriced" in table
     rows = list(csv.DictReader(io.StringIO(run_cli("events", "--csv", "--no-sync").output)))
     assert len(rows) == 7 and rows[0]["price_basis"]
+
+
+def test_empty_today_says_where_it_looked_or_when_usage_was_last_seen(run_cli, home):
+    out = run_cli().output
+    assert "no usage recorded yet" in out and "`tokledger sources` lists them" in out
+    install_fixture(home, "claude_code", "streaming_multiline.jsonl", ".claude/projects/-p/s.jsonl")
+    out = run_cli().output
+    assert "no usage yet today. Last usage: 2025-10-02 14:05 (claude_code)" in out

@@ -57,7 +57,27 @@ def build_query(app: App, opts: dict, start_of_week: int = 0):
     )
 
 
-def _emit(report, opts: dict, title: str | None = None) -> None:
+def _nothing_found(app: App, report, title: str | None) -> str:
+    """What to say when a selection is empty: for today, where the last usage was, or where we looked."""
+    prefix = f"{title}: " if title else ""
+    if report.kind != "today":
+        return f"{prefix}no usage recorded for this selection."
+    from tokledger.reports.status import source_status
+
+    status = source_status(app.ledger)
+    seen = [s for s in status if s["last_event"]]
+    if not seen:
+        looked = sum(len(s["paths"]) for s in status)
+        return (f"{prefix}no usage recorded yet. tokledger looked in {looked} places for {len(status)} assistants; "
+                "`tokledger sources` lists them.")  # fmt: skip
+    last = max(seen, key=lambda s: s["last_event"])
+    from datetime import datetime
+
+    when = datetime.fromisoformat(last["last_event"]).astimezone(report.query.tz)
+    return f"{prefix}no usage yet today. Last usage: {when:%Y-%m-%d %H:%M} ({last['source']}); see `tokledger daily`."
+
+
+def _emit(app: App, report, opts: dict, title: str | None = None) -> None:
     from tokledger.reports import render
 
     breakdown = opts.get("breakdown", False)
@@ -71,7 +91,7 @@ def _emit(report, opts: dict, title: str | None = None) -> None:
         return
     console = make_console()
     if not report.rows:
-        console.print(f"{title + ': ' if title else ''}no usage recorded for this selection.")
+        console.print(_nothing_found(app, report, title))
         return
     console.print(render.to_table(report, breakdown, title))
     for line in render.footnotes(report):
@@ -90,7 +110,7 @@ def run_report(kind: str, app: App, opts: dict, *, start_of_week: int = 0, title
         from tokledger.reports import usage_report
 
         report = usage_report(app.ledger, kind, query)
-    _emit(report, opts, title)
+    _emit(app, report, opts, title)
 
 
 @cli.command("today")
