@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,24 @@ def run_cli(home: Path, tmp_path: Path) -> Callable[..., Result]:
         return result
 
     return run
+
+
+def ts(text: str) -> datetime:
+    """An ISO-8601 instant as a UTC datetime."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def ms(text: str) -> int:
+    """An ISO-8601 instant as the ledger stores it: UTC milliseconds."""
+    return int(ts(text).timestamp() * 1000)
+
+
+def tokens(events):
+    """key -> (input, cache read, output, reasoning, model, timestamp), for OpenAI- and Gemini-style sources."""
+    return {
+        e.key: (e.input_tokens, e.cache_read_tokens, e.output_tokens, e.reasoning_tokens, e.model, e.timestamp)
+        for e in events
+    }  # fmt: skip
 
 
 def json_out(result: Result):

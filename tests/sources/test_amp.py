@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
 
-from tests.conftest import FIXTURES, install_fixture, sync_all
+from tests.conftest import FIXTURES, install_fixture, sync_all, ts
 from tokledger.env import Env
 from tokledger.events import UsageEvent
 from tokledger.sources import amp
@@ -14,9 +13,6 @@ AMP = FIXTURES / "amp"
 LEDGER_THREAD = "T-5a1c7e2b-0000-4a6f-9d3e-1b2c3d4e5f60"
 MESSAGE_THREAD = "T-0b9d2c41-1111-4c3a-8e7f-aa00bb11cc22"
 
-
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def ev(key: str, when: str, model: str, inp: int, out: int, write: int, read: int, thread: str) -> UsageEvent:

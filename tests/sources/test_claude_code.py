@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, install_fixture, sync_all
+from tests.conftest import FIXTURES, install_fixture, sync_all, ts
 from tokledger.env import Env
 from tokledger.sources import claude_code
 
 CC = FIXTURES / "claude_code"
 PROJECT_DIR = ".claude/projects/-home-dev-acme-api"
 
-
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def by_key(events):

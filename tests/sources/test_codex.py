@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
 
 import pytest
 
-from tests.conftest import FIXTURES, install_fixture, sync_all
+from tests.conftest import FIXTURES, install_fixture, ms, sync_all, tokens, ts
 from tokledger.env import Env
 from tokledger.events import merge
 from tokledger.sources import SOURCES, codex
@@ -16,16 +15,6 @@ CX = FIXTURES / "codex"
 DAY_DIR = ".codex/sessions/2025/10/02"
 
 
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
-def tokens(events):
-    """key -> (input, cache read, output, reasoning, model, timestamp)."""
-    return {
-        e.key: (e.input_tokens, e.cache_read_tokens, e.output_tokens, e.reasoning_tokens, e.model, e.timestamp)
-        for e in events
-    }  # fmt: skip
 
 
 def ledger_rows(ledger):
@@ -34,9 +23,6 @@ def ledger_rows(ledger):
         " FROM events WHERE source = 'codex' ORDER BY ts"
     ).fetchall()
 
-
-def ms(text: str) -> int:
-    return int(ts(text).timestamp() * 1000)
 
 
 def test_last_token_usage_else_delta_of_totals():

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-from datetime import UTC, datetime
 
-from tests.conftest import FIXTURES, install_fixture, sync_all
+from tests.conftest import FIXTURES, install_fixture, ms, sync_all, tokens, ts
 from tokledger.env import Env
 from tokledger.sources import SOURCES, gemini
 
@@ -18,20 +17,7 @@ SID2 = "8c1d2e3f-0a1b-4c2d-8e3f-405162738495"
 LEGACY = f".gemini/tmp/{HASH}/chats/session-2025-10-02T14-07-3f2a9c1b.json"
 
 
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
-
-def ms(text: str) -> int:
-    return int(ts(text).timestamp() * 1000)
-
-
-def tokens(events):
-    """key -> (input, cache read, output, reasoning, model, timestamp)."""
-    return {
-        e.key: (e.input_tokens, e.cache_read_tokens, e.output_tokens, e.reasoning_tokens, e.model, e.timestamp)
-        for e in events
-    }  # fmt: skip
 
 
 def ledger_rows(ledger):

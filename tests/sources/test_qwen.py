@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from tests.conftest import FIXTURES, install_fixture, sync_all
+from tests.conftest import FIXTURES, install_fixture, sync_all, ts
 from tokledger.env import Env
 from tokledger.events import UsageEvent
 from tokledger.sources import qwen
@@ -12,9 +10,6 @@ from tokledger.sources import qwen
 QW = FIXTURES / "qwen"
 CHATS = ".qwen/projects/-home-dev-acme-api/chats"
 
-
-def ts(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def test_cached_prompt_tokens_are_subtracted_and_thoughts_are_output():
