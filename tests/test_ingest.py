@@ -230,7 +230,7 @@ def test_database_source_change_seen_in_its_wal_file(tmp_path):
     writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database_source = next(s for s in SOURCES.values() if not s.append_only)
     first = _plan(database_source, db, None)
-    state = FileState(1, database_source.name, str(db), first.size, first.mtime_ns, first.inode, 0, None, 0, 0, 0)
+    state = FileState(1, database_source.name, str(db), first.size, first.mtime_ns, first.inode, 0, None, 0, 0)
     assert _plan(database_source, db, state) is None
     main_before = db.stat()
     writer.execute("INSERT INTO t VALUES (1)")

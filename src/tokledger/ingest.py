@@ -123,7 +123,6 @@ class _Parsed:
 
     rows: list[tuple]
     end_offset: int
-    lines: int
     skipped: int
     tail: bytes | None
     schedules: dict[str, str]
@@ -154,7 +153,7 @@ def _parse(task: _Task, pricer: Pricer | None = None) -> _Parsed | str:
     for event in result.events:
         priced = pricer.price(event)
         rows.append(event_row(event, priced.cost_pusd, priced.basis, None))
-    return _Parsed(rows, result.end_offset, result.lines, result.skipped, tail, pricer.drain())
+    return _Parsed(rows, result.end_offset, result.skipped, tail, pricer.drain())
 
 
 VANISHED = "vanished while being read"
@@ -227,7 +226,6 @@ class _Writer:
         file_id = self.ledger.save_file(
             task.source, task.path, size=task.size, mtime_ns=task.mtime_ns, inode=task.inode,
             offset=parsed.end_offset, tail_hash=parsed.tail,
-            lines=parsed.lines + (state.lines if appended else 0),
             events=state.events + sum(k not in stored for k in keys) if appended else len(keys),
             skipped=parsed.skipped + (state.skipped if appended else 0),
             synced_ms=int(time.time() * 1000),

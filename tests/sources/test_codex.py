@@ -24,7 +24,6 @@ def ledger_rows(ledger):
     ).fetchall()
 
 
-
 def test_last_token_usage_else_delta_of_totals():
     result = codex.parse(CX / "last_vs_total.jsonl")
     assert tokens(result.events) == {

@@ -69,7 +69,6 @@ class FileState:
     inode: int
     offset: int
     tail_hash: bytes | None
-    lines: int
     events: int
     skipped: int
 
@@ -122,22 +121,22 @@ class Ledger:
     # -- files ---------------------------------------------------------------------------------------
 
     def file_states(self, source: str | None = None) -> dict[str, FileState]:
-        sql = "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, lines, events, skipped FROM files"
+        sql = "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped FROM files"
         rows = self.conn.execute(sql + " WHERE source = ?", (source,)) if source else self.conn.execute(sql)
         return {row[2]: FileState(*row) for row in rows}
 
     def save_file(
         self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,
-        tail_hash: bytes | None, lines: int, events: int, skipped: int, synced_ms: int,
+        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int,
     ) -> int:  # fmt: skip
         """Insert or update a file checkpoint; returns the file id. Call inside a transaction."""
         row = self.conn.execute(
-            "INSERT INTO files (source, path, size, mtime_ns, inode, offset, tail_hash, lines, events, skipped,"
-            " synced_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET source = excluded.source,"
+            "INSERT INTO files (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped,"
+            " synced_ms) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET source = excluded.source,"
             " size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, offset = excluded.offset,"
-            " tail_hash = excluded.tail_hash, lines = excluded.lines, events = excluded.events,"
+            " tail_hash = excluded.tail_hash, events = excluded.events,"
             " skipped = excluded.skipped, synced_ms = excluded.synced_ms RETURNING id",
-            (source, path, size, mtime_ns, inode, offset, tail_hash, lines, events, skipped, synced_ms),
+            (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, synced_ms),
         ).fetchone()
         return row[0]
 

@@ -23,7 +23,6 @@ MIGRATIONS: list[tuple[str, str]] = [
             inode        INTEGER NOT NULL,
             offset       INTEGER NOT NULL,   -- bytes read: the end of the last complete line
             tail_hash    BLOB,               -- digest of the bytes just before offset (detects rewrites)
-            lines        INTEGER NOT NULL DEFAULT 0,
             events       INTEGER NOT NULL DEFAULT 0,
             skipped      INTEGER NOT NULL DEFAULT 0,
             synced_ms    INTEGER NOT NULL

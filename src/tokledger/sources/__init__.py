@@ -39,7 +39,6 @@ class ParseResult:
 
     events: list[UsageEvent]
     end_offset: int
-    lines: int = 0
     skipped: int = 0
 
 

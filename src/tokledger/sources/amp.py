@@ -184,8 +184,8 @@ def parse(path: Path, start: int = 0) -> ParseResult:
     try:
         events = _events(_decode(data), path.stem)
     except (msgspec.DecodeError, msgspec.ValidationError, ValueError, OverflowError):
-        return ParseResult(events=[], end_offset=len(data), lines=1, skipped=1)
-    return ParseResult(events=events, end_offset=len(data), lines=1)
+        return ParseResult(events=[], end_offset=len(data), skipped=1)
+    return ParseResult(events=events, end_offset=len(data))
 
 
 SOURCE = Source(

@@ -96,7 +96,7 @@ def _models(conn) -> dict[str, tuple[str | None, str | None]]:
 def parse(path: Path, start: int = 0) -> ParseResult:
     project = str(path.parent.parent) if path.parent.name == ".crush" else None
     events: list[UsageEvent] = []
-    rows = skipped = 0
+    skipped = 0
     with read_only(path) as conn:
         present = columns(conn, "sessions")
         if {"id", "cost", "created_at"} <= present:
@@ -104,7 +104,6 @@ def parse(path: Path, start: int = 0) -> ParseResult:
             models = _models(conn)
             query = f"SELECT id, cost, created_at, {parent} FROM sessions ORDER BY created_at, id"
             for session_id, cost, created, parent_id in conn.execute(query):
-                rows += 1
                 if parent_id:
                     continue
                 try:
@@ -122,7 +121,7 @@ def parse(path: Path, start: int = 0) -> ParseResult:
                     session_id=str(session_id), project=project, provider=provider or None,
                     logged_cost_usd=Decimal(repr(float(cost))),
                 ))  # fmt: skip
-    return ParseResult(events=events, end_offset=path.stat().st_size, lines=rows, skipped=skipped)
+    return ParseResult(events=events, end_offset=path.stat().st_size, skipped=skipped)
 
 
 SOURCE = Source(

@@ -142,13 +142,12 @@ def _event(row: dict) -> UsageEvent | None:
 
 def parse(path: Path, start: int = 0) -> ParseResult:
     events: list[UsageEvent] = []
-    skipped = rows = 0
+    skipped = 0
     with read_only(path) as conn:
         present = [c for c in _WANTED if c in columns(conn, "sessions")]
         if "id" in present:
             cursor = conn.execute(f"SELECT {', '.join(present)} FROM sessions ORDER BY id")
             for values in cursor:
-                rows += 1
                 try:
                     event = _event(dict(zip(present, values, strict=True)))
                 except (ValueError, TypeError):
@@ -156,7 +155,7 @@ def parse(path: Path, start: int = 0) -> ParseResult:
                     continue
                 if event is not None:
                     events.append(event)
-    return ParseResult(events=events, end_offset=path.stat().st_size, lines=rows, skipped=skipped)
+    return ParseResult(events=events, end_offset=path.stat().st_size, skipped=skipped)
 
 
 SOURCE = Source(
