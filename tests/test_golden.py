@@ -1,0 +1,114 @@
+"""Every report's JSON is a contract: the same ledger must give the same documents, release after release.
+
+``golden/`` holds the ``--json`` output of every report kind (``golden/cases.json`` names the commands) for
+a deterministic synthetic history (``bench/gen_corpus.py``, Claude Code, Codex, Gemini and OpenCode), as
+written by an earlier release from ``fixtures/ledgers/v2.db``, a ledger that release built. Two ways must
+give those documents exactly:
+
+- that ledger, upgraded in place by the current migrations;
+- a fresh ledger that the current code imports from the same history, regenerated here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tokledger.cli import cli
+
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden"
+CASES: dict[str, list[str]] = json.loads((GOLDEN / "cases.json").read_text())
+CORPUS_ARGS = ["--size-mb", "4", "--files", "120", "--mixed", "--seed", "11", "--end", "2026-03-30T10:00:00Z"]
+WRITTEN_AT = "/tmp/golden/corpus"  # where the history lay when the fixture ledger was built
+
+
+def _corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    sys.path.insert(0, str(HERE.parent / "bench"))
+    try:
+        import gen_corpus
+
+        gen_corpus.main(["--out", str(corpus), *CORPUS_ARGS])
+    finally:
+        sys.path.pop(0)
+    return corpus
+
+
+def _run(db: Path, corpus: Path, args: list[str]) -> dict:
+    env = {"HOME": str(corpus / "home"), "CLAUDE_CONFIG_DIR": str(corpus), "CODEX_HOME": str(corpus / "codex"),
+           "TZ": "UTC", "NO_COLOR": "1", "TOKLEDGER_DB": str(db), "TOKLEDGER_CONFIG": str(db.with_suffix(".toml")),
+           "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": ""}  # fmt: skip
+    args = list(args)
+    if args[0] not in ("graph", "sources"):
+        args.append("--json")
+    if "--no-sync" not in args:
+        args.append("--no-sync")
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return _normalized(json.loads(result.output), args[0], str(corpus))
+
+
+def _normalized(doc, command: str, corpus: str):
+    if command == "graph":
+        doc["meta"].pop("generated_at")
+    elif command == "sources":
+        for s in doc:
+            s.pop("last_sync")
+            s["paths"] = [p.replace(corpus, "<corpus>") for p in s["paths"]]
+    elif command == "events":
+        for e in doc["events"]:
+            if e["file"]:
+                e["file"] = e["file"].replace(corpus, "<corpus>")
+    return doc
+
+
+def _golden(name: str):
+    return json.loads((GOLDEN / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    return _corpus(tmp_path_factory.mktemp("golden"))
+
+
+@pytest.fixture(scope="module")
+def upgraded(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("upgraded") / "ledger.db"
+    shutil.copyfile(HERE / "fixtures" / "ledgers" / "v2.db", db)
+    return db
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory, corpus: Path) -> Path:
+    db = tmp_path_factory.mktemp("fresh") / "ledger.db"
+    env = {"HOME": str(corpus / "home"), "CLAUDE_CONFIG_DIR": str(corpus), "CODEX_HOME": str(corpus / "codex"),
+           "TZ": "UTC", "TOKLEDGER_DB": str(db), "TOKLEDGER_CONFIG": str(db.with_suffix(".toml")),
+           "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": ""}  # fmt: skip
+    result = CliRunner().invoke(cli, ["sync", "--jobs", "1"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_an_upgraded_ledger_reports_as_before(name: str, upgraded: Path) -> None:
+    assert _run(upgraded, Path(WRITTEN_AT), CASES[name]) == _golden(name)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_a_fresh_import_reports_as_before(name: str, fresh: Path, corpus: Path) -> None:
+    assert _run(fresh, corpus, CASES[name]) == _golden(name)
+
+
+def test_the_fixture_history_is_the_generated_one(corpus: Path) -> None:
+    expected = json.loads((corpus / "expected.json").read_text())
+    totals = _golden("model")["totals"]
+    assert totals["total_tokens"] == expected["totals"]["total_tokens"]
+    assert totals["requests"] == expected["totals"]["requests"]
+    assert os.path.isdir(corpus / "projects")
