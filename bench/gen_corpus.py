@@ -27,6 +27,7 @@ The Claude part depends only on seed, end time, size and file count, so ``--mixe
 identical Claude corpus.  File sizes follow the shape of a real history (log-normal, p90/p50 = 6.5), scaled
 to the requested total, so p50 lands near total/files/2.9.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,13 +45,106 @@ from pathlib import Path
 B62 = string.ascii_letters + string.digits
 DAY = 86400.0
 MIXED_ENV = {"CODEX_HOME": "codex", "HOME": "home"}  # relative to the corpus root
-TOKEN_KEYS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-              "cache_read_tokens", "reasoning_tokens", "total_tokens", "requests")
-WORDS = ("def class return import self value result error config path file test assert None True False for "
-         "in if else while with as try except raise lambda yield async await print len range list dict set "
-         "int str the a to of and is that it this we should fix update add remove function module package "
-         "build run src/app.py tests/test_api.py README.md {} [] () => == != <= >= += -> :: ; , . # // /* */ "
-         "'x' \"y\" naïve café 日本語 → ✓ ∑ λ").split(" ")
+TOKEN_KEYS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "requests",
+)
+WORDS = [
+    "def",
+    "class",
+    "return",
+    "import",
+    "self",
+    "value",
+    "result",
+    "error",
+    "config",
+    "path",
+    "file",
+    "test",
+    "assert",
+    "None",
+    "True",
+    "False",
+    "for",
+    "in",
+    "if",
+    "else",
+    "while",
+    "with",
+    "as",
+    "try",
+    "except",
+    "raise",
+    "lambda",
+    "yield",
+    "async",
+    "await",
+    "print",
+    "len",
+    "range",
+    "list",
+    "dict",
+    "set",
+    "int",
+    "str",
+    "the",
+    "a",
+    "to",
+    "of",
+    "and",
+    "is",
+    "that",
+    "it",
+    "this",
+    "we",
+    "should",
+    "fix",
+    "update",
+    "add",
+    "remove",
+    "function",
+    "module",
+    "package",
+    "build",
+    "run",
+    "src/app.py",
+    "tests/test_api.py",
+    "README.md",
+    "{}",
+    "[]",
+    "()",
+    "=>",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "+=",
+    "->",
+    "::",
+    ";",
+    ",",
+    ".",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "'x'",
+    '"y"',
+    "naïve",
+    "café",
+    "日本語",
+    "→",
+    "✓",
+    "∑",
+    "λ",
+]
 
 
 def dumps(obj) -> bytes:
@@ -71,9 +165,16 @@ class Totals:
         self.stats: dict[str, int] = {}
 
     def add(self, model, inp, out, cw=0, cw1h=0, cr=0, reasoning=0) -> None:
-        row = dict(input_tokens=inp, output_tokens=out, cache_write_tokens=cw, cache_write_1h_tokens=cw1h,
-                   cache_read_tokens=cr, reasoning_tokens=reasoning, total_tokens=inp + out + cw + cr,
-                   requests=1)
+        row = {
+            "input_tokens": inp,
+            "output_tokens": out,
+            "cache_write_tokens": cw,
+            "cache_write_1h_tokens": cw1h,
+            "cache_read_tokens": cr,
+            "reasoning_tokens": reasoning,
+            "total_tokens": inp + out + cw + cr,
+            "requests": 1,
+        }
         m = self.by_model.setdefault(model, dict.fromkeys(TOKEN_KEYS, 0))
         for k, v in row.items():
             self.all[k] += v
@@ -101,7 +202,7 @@ class Gen:
 
     def text(self, n: int) -> str:
         o = self.rng.randrange(len(self.filler) - n)
-        return self.filler[o:o + n]
+        return self.filler[o : o + n]
 
     def rid(self, n: int) -> str:
         return "".join(self.rng.choices(B62, k=n))
@@ -124,8 +225,12 @@ class Gen:
 class Claude:
     """Claude Code transcripts; every unique response is added to ``self.tot`` as it is written."""
 
-    MODELS = ("claude-sonnet-4-20250514", "claude-sonnet-4-5-20250929", "claude-opus-4-6",
-              "claude-haiku-4-5-20251001")
+    MODELS = (
+        "claude-sonnet-4-20250514",
+        "claude-sonnet-4-5-20250929",
+        "claude-opus-4-6",
+        "claude-haiku-4-5-20251001",
+    )
 
     def __init__(self, g: Gen) -> None:
         self.g, self.rng, self.tot = g, g.rng, Totals()
@@ -145,10 +250,24 @@ class Claude:
     def session(self, t, cwd, sid, version, model, sidechain=False, agent=None) -> dict:
         r = self.rng
         long_context = ("sonnet-4-5" in model and r.random() < 0.12) or ("opus" in model and r.random() < 0.2)
-        return dict(t=t, t0=t, cwd=cwd, sid=sid, version=version, model=model, side=sidechain, agent=agent,
-                    branch=r.choice(["main", "main", "feature/x", "fix-tests"]), parent=None, buf=[], size=0,
-                    ctx=0, limit=450_000 if long_context else 160_000, responses=[],
-                    ttl=None if version.startswith("1.") else r.choice(["5m", "1h", "mix"]))
+        return {
+            "t": t,
+            "t0": t,
+            "cwd": cwd,
+            "sid": sid,
+            "version": version,
+            "model": model,
+            "side": sidechain,
+            "agent": agent,
+            "branch": r.choice(["main", "main", "feature/x", "fix-tests"]),
+            "parent": None,
+            "buf": [],
+            "size": 0,
+            "ctx": 0,
+            "limit": 450_000 if long_context else 160_000,
+            "responses": [],
+            "ttl": None if version.startswith("1.") else r.choice(["5m", "1h", "mix"]),
+        }
 
     def emit(self, s: dict, line: bytes) -> None:
         s["buf"].append(line)
@@ -159,8 +278,15 @@ class Claude:
 
     def line(self, s: dict, typ: str, body: dict) -> bytes:
         """One transcript line, fields in the order Claude Code writes them."""
-        d = {"parentUuid": s["parent"], "isSidechain": s["side"], "userType": "external", "cwd": s["cwd"],
-             "sessionId": s["sid"], "version": s["version"], "gitBranch": s["branch"]}
+        d = {
+            "parentUuid": s["parent"],
+            "isSidechain": s["side"],
+            "userType": "external",
+            "cwd": s["cwd"],
+            "sessionId": s["sid"],
+            "version": s["version"],
+            "gitBranch": s["branch"],
+        }
         if s["agent"]:
             d["agentId"] = s["agent"]
         d.update(body)
@@ -173,9 +299,23 @@ class Claude:
         self.emit(s, self.line(s, "user", {"message": {"role": "user", "content": content}, **(extra or {})}))
 
     def assistant(self, s: dict, mid: str, req: str, model: str, block: dict, usage: dict, stop) -> bytes:
-        return self.line(s, "assistant", {"message": {
-            "id": mid, "type": "message", "role": "assistant", "model": model, "content": [block],
-            "stop_reason": stop, "stop_sequence": None, "usage": usage}, "requestId": req})
+        return self.line(
+            s,
+            "assistant",
+            {
+                "message": {
+                    "id": mid,
+                    "type": "message",
+                    "role": "assistant",
+                    "model": model,
+                    "content": [block],
+                    "stop_reason": stop,
+                    "stop_sequence": None,
+                    "usage": usage,
+                },
+                "requestId": req,
+            },
+        )
 
     def usage(self, s: dict, new: int) -> dict:
         r = self.rng
@@ -203,9 +343,14 @@ class Claude:
         if r.random() < 0.8 or not tool:
             blocks.append({"type": "text", "text": g.text(r.randint(20, 1500))})
         if tool:
-            blocks.append({"type": "tool_use", "id": "toolu_01" + g.rid(22),
-                           "name": r.choice(["Bash", "Read", "Edit"]),
-                           "input": {"command": g.text(r.randint(10, 200)), "description": g.text(30)}})
+            blocks.append(
+                {
+                    "type": "tool_use",
+                    "id": "toolu_01" + g.rid(22),
+                    "name": r.choice(["Bash", "Read", "Edit"]),
+                    "input": {"command": g.text(r.randint(10, 200)), "description": g.text(30)},
+                }
+            )
         if len(blocks) == 1 and r.random() < 0.8:
             blocks.insert(0, {"type": "text", "text": g.text(r.randint(20, 300))})
         for i, b in enumerate(blocks):
@@ -228,29 +373,78 @@ class Claude:
     def synthetic(self, s: dict) -> None:
         self.user(s, "No response requested." if self.rng.random() < 0.5 else "continue")
         self.tick(s, 1, 5)
-        zero = {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
-                "cache_read_input_tokens": 0, "server_tool_use": {"web_search_requests": 0},
-                "service_tier": None, "cache_creation": None}
-        self.emit(s, self.line(s, "assistant", {"message": {
-            "id": self.g.uuid(), "container": None, "model": "<synthetic>", "role": "assistant",
-            "stop_reason": "stop_sequence", "stop_sequence": "", "type": "message", "usage": zero,
-            "content": [{"type": "text", "text": "API Error: 529 Overloaded"}]}, "isApiErrorMessage": True}))
+        zero = {
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "server_tool_use": {"web_search_requests": 0},
+            "service_tier": None,
+            "cache_creation": None,
+        }
+        self.emit(
+            s,
+            self.line(
+                s,
+                "assistant",
+                {
+                    "message": {
+                        "id": self.g.uuid(),
+                        "container": None,
+                        "model": "<synthetic>",
+                        "role": "assistant",
+                        "stop_reason": "stop_sequence",
+                        "stop_sequence": "",
+                        "type": "message",
+                        "usage": zero,
+                        "content": [{"type": "text", "text": "API Error: 529 Overloaded"}],
+                    },
+                    "isApiErrorMessage": True,
+                },
+            ),
+        )
         self.tot.count("synthetic_lines")
 
     def snapshot(self, s: dict, n: int, update: bool) -> None:
         mid, ts = self.g.uuid(), iso(s["t"])
-        files = {f"src/mod_{self.rng.randrange(9000)}.py":
-                 {"backupFileName": self.g.rid(16) + "@v2", "version": 2, "backupTime": ts} for _ in range(n)}
-        self.emit(s, dumps({"type": "file-history-snapshot", "messageId": mid, "snapshot": {
-            "messageId": mid, "trackedFileBackups": files, "timestamp": ts}, "isSnapshotUpdate": update}))
+        files = {
+            f"src/mod_{self.rng.randrange(9000)}.py": {
+                "backupFileName": self.g.rid(16) + "@v2",
+                "version": 2,
+                "backupTime": ts,
+            }
+            for _ in range(n)
+        }
+        self.emit(
+            s,
+            dumps(
+                {
+                    "type": "file-history-snapshot",
+                    "messageId": mid,
+                    "snapshot": {"messageId": mid, "trackedFileBackups": files, "timestamp": ts},
+                    "isSnapshotUpdate": update,
+                }
+            ),
+        )
 
     def turn(self, s: dict, heavy_snapshots: bool, target: int) -> None:
         r, g = self.rng, self.g
         if s["ctx"] > s["limit"]:
             self.tick(s, 1, 5)
-            self.emit(s, self.line(s, "system", {
-                "subtype": "compact_boundary", "content": "Conversation compacted", "isMeta": False,
-                "level": "info", "compactMetadata": {"trigger": "auto", "preTokens": s["ctx"]}}))
+            self.emit(
+                s,
+                self.line(
+                    s,
+                    "system",
+                    {
+                        "subtype": "compact_boundary",
+                        "content": "Conversation compacted",
+                        "isMeta": False,
+                        "level": "info",
+                        "compactMetadata": {"trigger": "auto", "preTokens": s["ctx"]},
+                    },
+                ),
+            )
             s["ctx"] = r.randint(15_000, 30_000)
         self.user(s, g.text(r.randint(20, 2000)))
         if not s["version"].startswith("1.") and not s["side"]:
@@ -262,10 +456,17 @@ class Claude:
             self.response(s, new, True)
             size = max(1024, min(60_000, (target - s["size"]) // 2, int(r.lognormvariate(8.8, 1.0))))
             out = g.text(size)
-            result = {"tool_use_id": "toolu_01" + g.rid(22), "type": "tool_result", "content": out,
-                      "is_error": False}
-            self.user(s, [result], {"toolUseResult": {"stdout": out, "stderr": "", "interrupted": False,
-                                                      "isImage": False}})
+            result = {
+                "tool_use_id": "toolu_01" + g.rid(22),
+                "type": "tool_result",
+                "content": out,
+                "is_error": False,
+            }
+            self.user(
+                s,
+                [result],
+                {"toolUseResult": {"stdout": out, "stderr": "", "interrupted": False, "isImage": False}},
+            )
             new = size // 4
         self.response(s, new, False)
         if s["version"].startswith("1.") and not s["side"] and r.random() < 0.08:
@@ -279,10 +480,22 @@ class Claude:
     def malformed(self, s: dict, i: int) -> None:
         """Insert the malformed lines scheduled for file ``i``; their usage is never totalled."""
         g, r, buf = self.g, self.rng, s["buf"]
-        usage = {"input_tokens": 4321, "cache_creation_input_tokens": 1000, "cache_read_input_tokens": 50_000,
-                 "output_tokens": 999, "service_tier": "standard"}
-        line = self.assistant(s, "msg_01" + g.rid(22), "req_011C" + g.rid(20), s["model"],
-                              {"type": "text", "text": g.text(400)}, usage, "end_turn")
+        usage = {
+            "input_tokens": 4321,
+            "cache_creation_input_tokens": 1000,
+            "cache_read_input_tokens": 50_000,
+            "output_tokens": 999,
+            "service_tier": "standard",
+        }
+        line = self.assistant(
+            s,
+            "msg_01" + g.rid(22),
+            "req_011C" + g.rid(20),
+            s["model"],
+            {"type": "text", "text": g.text(400)},
+            usage,
+            "end_turn",
+        )
         pos = r.randrange(1, max(2, len(buf)))
         if i % 53 == 5:
             buf.insert(pos, line[: r.randrange(40, len(line) - 2)] + b"\n")
@@ -316,16 +529,37 @@ class Claude:
         agent = f"{r.getrandbits(32):08x}"
         new_layout = parent["version"].startswith("2.1")
         model = self.MODELS[3] if r.random() < 0.4 else parent["model"]
-        cs = self.session(r.uniform(parent["t0"], parent["t"]), parent["cwd"], parent["sid"],
-                          parent["version"], model, sidechain=True, agent=agent)
+        cs = self.session(
+            r.uniform(parent["t0"], parent["t"]),
+            parent["cwd"],
+            parent["sid"],
+            parent["version"],
+            model,
+            sidechain=True,
+            agent=agent,
+        )
         if new_layout and parent["responses"] and r.random() < 0.2:
             self.user(cs, "/btw " + g.text(120))
             mid, u, final, m = r.choice(parent["responses"])
-            usage = dict(u, cache_read_input_tokens=u["cache_read_input_tokens"] + r.randint(1000, 30_000),
-                         output_tokens=final, service_tier="standard")
+            usage = dict(
+                u,
+                cache_read_input_tokens=u["cache_read_input_tokens"] + r.randint(1000, 30_000),
+                output_tokens=final,
+                service_tier="standard",
+            )
             self.tick(cs, 1, 5)
-            self.emit(cs, self.assistant(cs, mid, "req_011C" + g.rid(20), m,
-                                         {"type": "text", "text": g.text(300)}, usage, "end_turn"))
+            self.emit(
+                cs,
+                self.assistant(
+                    cs,
+                    mid,
+                    "req_011C" + g.rid(20),
+                    m,
+                    {"type": "text", "text": g.text(300)},
+                    usage,
+                    "end_turn",
+                ),
+            )
             self.tot.count("sidechain_replays")
         while cs["size"] < target:
             self.turn(cs, False, target)
@@ -374,8 +608,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--size-mb", type=float, default=350, help="Claude Code MiB (default 350)")
     ap.add_argument("--files", type=int, default=2600, help="Claude Code .jsonl files (default 2600)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--mixed", action="store_true",
-                    help="add Codex, Gemini and OpenCode (Claude stays ~70%% of the bytes)")
+    ap.add_argument(
+        "--mixed",
+        action="store_true",
+        help="add Codex, Gemini and OpenCode (Claude stays ~70%% of the bytes)",
+    )
     ap.add_argument("--end", help="ISO time of the newest record (default: now, to the minute)")
     a = ap.parse_args(argv)
     out: Path = a.out
@@ -386,7 +623,7 @@ def main(argv: list[str] | None = None) -> dict:
         shutil.rmtree(p) if p.is_dir() else p.unlink(missing_ok=True)
     end = time.time() // 60 * 60
     if a.end:
-        end = datetime.fromisoformat(a.end.replace("Z", "+00:00")).timestamp()
+        end = datetime.fromisoformat(a.end).timestamp()
     started = time.perf_counter()
     g = Gen(a.seed, end, out)
     claude = Claude(g)
@@ -400,15 +637,28 @@ def main(argv: list[str] | None = None) -> dict:
         for name, share in (("codex", 0.18), ("gemini", 0.07), ("opencode", 0.05)):
             sources[name] = Totals()
             getattr(gen_mixed, name)(g, int(claude_bytes * share / 0.70), sources[name], claude.projects[:12])
-    report = {"generator": {"seed": a.seed, "end": iso(end), "size_mb": a.size_mb, "files": a.files,
-                            "mixed": a.mixed},
-              "env": {"CLAUDE_CONFIG_DIR": ".", **(MIXED_ENV if a.mixed else {})},
-              "sources": {}, "totals": dict.fromkeys(TOKEN_KEYS, 0)}
+    report = {
+        "generator": {
+            "seed": a.seed,
+            "end": iso(end),
+            "size_mb": a.size_mb,
+            "files": a.files,
+            "mixed": a.mixed,
+        },
+        "env": {"CLAUDE_CONFIG_DIR": ".", **(MIXED_ENV if a.mixed else {})},
+        "sources": {},
+        "totals": dict.fromkeys(TOKEN_KEYS, 0),
+    }
     for name, tot in sources.items():
         sizes = [n for k, n in g.files if k == name]
-        report["sources"][name] = {"totals": tot.all, "files": len(sizes), "bytes": sum(sizes),
-                                   "file_size_kb": percentiles(sizes), "stats": tot.stats,
-                                   "by_model": dict(sorted(tot.by_model.items()))}
+        report["sources"][name] = {
+            "totals": tot.all,
+            "files": len(sizes),
+            "bytes": sum(sizes),
+            "file_size_kb": percentiles(sizes),
+            "stats": tot.stats,
+            "by_model": dict(sorted(tot.by_model.items())),
+        }
         for k, v in tot.all.items():
             report["totals"][k] += v
     report["files"], report["bytes"] = len(g.files), sum(n for _, n in g.files)
@@ -417,8 +667,10 @@ def main(argv: list[str] | None = None) -> dict:
     mib = report["bytes"] / 2**20
     print(f"wrote {report['files']} files, {mib:.1f} MiB in {report['seconds']} s to {out}")
     for name, src in report["sources"].items():
-        print(f"  {name:12} {src['files']:6} files {src['bytes'] / 2**20:8.1f} MiB  KB {src['file_size_kb']}"
-              f"  requests {src['totals']['requests']}  tokens {src['totals']['total_tokens']}")
+        print(
+            f"  {name:12} {src['files']:6} files {src['bytes'] / 2**20:8.1f} MiB  KB {src['file_size_kb']}"
+            f"  requests {src['totals']['requests']}  tokens {src['totals']['total_tokens']}"
+        )
     return report
 
 

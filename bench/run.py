@@ -17,6 +17,7 @@ The tools see only the corpus: ``CLAUDE_CONFIG_DIR=<corpus>`` and an empty ``HOM
 no ``XDG_*`` variables.  When ccusage's npm shim is given, its native binary is run directly, so node's
 start-up is not counted against it.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,15 +36,29 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import gen_corpus  # noqa: E402
+import gen_corpus
 
-CHECKED = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens",
-           "cache_read_tokens", "total_tokens", "requests")
-CCUSAGE_KEYS = {"input_tokens": "inputTokens", "output_tokens": "outputTokens",
-                "cache_write_tokens": "cacheCreationTokens", "cache_read_tokens": "cacheReadTokens",
-                "total_tokens": "totalTokens"}
-STEPS = {"first": "first run, empty ledger", "repeat": "repeat, nothing changed",
-         "append": "after appending to one file"}
+CHECKED = (
+    "input_tokens",
+    "output_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "total_tokens",
+    "requests",
+)
+CCUSAGE_KEYS = {
+    "input_tokens": "inputTokens",
+    "output_tokens": "outputTokens",
+    "cache_write_tokens": "cacheCreationTokens",
+    "cache_read_tokens": "cacheReadTokens",
+    "total_tokens": "totalTokens",
+}
+STEPS = {
+    "first": "first run, empty ledger",
+    "repeat": "repeat, nothing changed",
+    "append": "after appending to one file",
+}
 
 
 @dataclass
@@ -97,8 +112,10 @@ def describe_machine() -> str:
         ram = f"{int(mem.split()[1]) / 2**20:.1f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         pass
-    return (f"{cpu}, {os.cpu_count()} logical cores, {ram}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}")
+    return (
+        f"{cpu}, {os.cpu_count()} logical cores, {ram}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def corpus_dir(a: argparse.Namespace) -> Path:
@@ -106,14 +123,22 @@ def corpus_dir(a: argparse.Namespace) -> Path:
     name = f"corpus-{a.size_mb:g}mb-{a.files}f-seed{a.seed}{'-mixed' if a.mixed else ''}"
     root = Path(a.corpus) if a.corpus else Path(tempfile.gettempdir()) / "tokledger-bench" / name
     if not (root / "expected.json").exists():
-        gen_corpus.main(["--out", str(root), "--size-mb", str(a.size_mb), "--files", str(a.files),
-                         "--seed", str(a.seed)] + ["--mixed"] * a.mixed)
+        gen_corpus.main(
+            ["--out", str(root), "--size-mb", str(a.size_mb), "--files", str(a.files), "--seed", str(a.seed)]
+            + ["--mixed"] * a.mixed
+        )
     return root.resolve()
 
 
 def tool_env(root: Path, mixed: bool, empty_home: Path) -> dict:
-    env = {"PATH": os.environ.get("PATH", os.defpath), "LANG": "C.UTF-8", "TZ": "UTC", "NO_COLOR": "1",
-           "CLAUDE_CONFIG_DIR": str(root), "HOME": str(root / "home" if mixed else empty_home)}
+    env = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "LANG": "C.UTF-8",
+        "TZ": "UTC",
+        "NO_COLOR": "1",
+        "CLAUDE_CONFIG_DIR": str(root),
+        "HOME": str(root / "home" if mixed else empty_home),
+    }
     if mixed:
         env["CODEX_HOME"] = str(root / "codex")
     return env
@@ -139,22 +164,43 @@ def append_response(path: Path) -> dict:
             break
         except ValueError:
             continue
-    s = {"t": time.time(), "parent": ctx.get("uuid"), "side": False, "cwd": ctx.get("cwd", "/home/dev/bench"),
-         "sid": ctx.get("sessionId", path.stem), "version": ctx.get("version", "2.1.0"),
-         "branch": ctx.get("gitBranch", "main"), "agent": None}
+    s = {
+        "t": time.time(),
+        "parent": ctx.get("uuid"),
+        "side": False,
+        "cwd": ctx.get("cwd", "/home/dev/bench"),
+        "sid": ctx.get("sessionId", path.stem),
+        "version": ctx.get("version", "2.1.0"),
+        "branch": ctx.get("gitBranch", "main"),
+        "agent": None,
+    }
     writer = gen_corpus.Claude(gen_corpus.Gen(uuid.uuid4().int, s["t"], path.parent))
     lines = [writer.line(s, "user", {"message": {"role": "user", "content": "bench: one more question"}})]
-    usage = {"input_tokens": 7, "cache_creation_input_tokens": 1234, "cache_read_input_tokens": 45_678,
-             "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 234}}
+    usage = {
+        "input_tokens": 7,
+        "cache_creation_input_tokens": 1234,
+        "cache_read_input_tokens": 45_678,
+        "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 234},
+    }
     mid, req = f"msg_01bench{uuid.uuid4().hex[:16]}", f"req_011Cbench{uuid.uuid4().hex[:12]}"
     for out in (3, 12, 789):
         usage_line = dict(usage, output_tokens=out, service_tier="standard")
-        lines.append(writer.assistant(s, mid, req, "claude-sonnet-4-5-20250929",
-                                      {"type": "text", "text": "ok"}, usage_line, None))
+        lines.append(
+            writer.assistant(
+                s, mid, req, "claude-sonnet-4-5-20250929", {"type": "text", "text": "ok"}, usage_line, None
+            )
+        )
     with open(path, "ab") as f:
         f.write(b"".join(lines))
-    return {"input_tokens": 7, "output_tokens": 789, "cache_write_tokens": 1234, "cache_write_1h_tokens": 234,
-            "cache_read_tokens": 45_678, "total_tokens": 7 + 789 + 1234 + 45_678, "requests": 1}
+    return {
+        "input_tokens": 7,
+        "output_tokens": 789,
+        "cache_write_tokens": 1234,
+        "cache_write_1h_tokens": 234,
+        "cache_read_tokens": 45_678,
+        "total_tokens": 7 + 789 + 1234 + 45_678,
+        "requests": 1,
+    }
 
 
 def diff(got: dict, want: dict, keys) -> str:
@@ -163,8 +209,11 @@ def diff(got: dict, want: dict, keys) -> str:
 
 def per_source(tok_cmd: list[str], env: dict, db: Path, expected: dict) -> list[str]:
     """Untimed: sync a fresh ledger once, then compare each source's totals and ingest counters."""
+
     def tok(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(tok_cmd + ["--db", str(db), *args], env=env, capture_output=True, text=True)
+        return subprocess.run(
+            tok_cmd + ["--db", str(db), *args], env=env, capture_output=True, text=True, check=False
+        )
 
     tok("daily", "--json")
     p = tok("sources", "--json", "--no-sync")
@@ -191,8 +240,10 @@ def bench(a, root, expected, tok_cmd, cc_cmd, work) -> tuple[dict, dict]:
     mixed = expected["generator"]["mixed"]
     want = {k: expected["totals"][k] for k in CHECKED}
     # ccusage shows Gemini thoughts and OpenCode reasoning only in its total, not in outputTokens.
-    hidden = sum(expected["sources"].get(s, {}).get("totals", {}).get("reasoning_tokens", 0)
-                 for s in ("gemini", "opencode"))
+    hidden = sum(
+        expected["sources"].get(s, {}).get("totals", {}).get("reasoning_tokens", 0)
+        for s in ("gemini", "opencode")
+    )
     target = append_target(root)
     size0 = target.stat().st_size
     runs: dict[tuple[str, str], list[Run]] = {}
@@ -207,7 +258,7 @@ def bench(a, root, expected, tok_cmd, cc_cmd, work) -> tuple[dict, dict]:
         order = list(tools) if rep % 2 == 0 else list(reversed(tools))
         step_want = want
         try:
-            for step in STEPS:
+            for step, label in STEPS.items():
                 if step == "append":
                     delta = append_response(target)
                     step_want = {k: want[k] + delta[k] for k in CHECKED}
@@ -218,9 +269,12 @@ def bench(a, root, expected, tok_cmd, cc_cmd, work) -> tuple[dict, dict]:
                         bad = diff(r.data.get("totals", {}), step_want, CHECKED)
                     else:
                         got = {k: r.data["totals"].get(v) for k, v in CCUSAGE_KEYS.items()}
-                        bad = diff(got, dict(step_want, output_tokens=step_want["output_tokens"] - hidden),
-                                   CCUSAGE_KEYS)
-                    name = f"{tool} {STEPS[step]} = expected.json"
+                        bad = diff(
+                            got,
+                            dict(step_want, output_tokens=step_want["output_tokens"] - hidden),
+                            CCUSAGE_KEYS,
+                        )
+                    name = f"{tool} {label} = expected.json"
                     if checks.get(name, "PASS") == "PASS":
                         checks[name] = f"FAIL (run {rep + 1}: {bad})" if bad else "PASS"
         finally:
@@ -231,21 +285,26 @@ def bench(a, root, expected, tok_cmd, cc_cmd, work) -> tuple[dict, dict]:
 
 def report(a, root, expected, tok_cmd, cc_cmd, runs, checks, source_rows) -> None:
     print(f"**Machine:** {describe_machine()}  ")
-    src = ", ".join(f"{n} {s['files']} files / {s['bytes'] / 2**20:.0f} MiB / "
-                    f"{s['totals']['requests']} requests" for n, s in expected["sources"].items())
+    src = ", ".join(
+        f"{n} {s['files']} files / {s['bytes'] / 2**20:.0f} MiB / {s['totals']['requests']} requests"
+        for n, s in expected["sources"].items()
+    )
     sizes = ", ".join(f"{k} {v:g}" for k, v in expected["sources"]["claude_code"]["file_size_kb"].items())
-    print(f"**Corpus:** {root} ({src}; seed {expected['generator']['seed']}; "
-          f"Claude file sizes KB {sizes})  ")
+    print(f"**Corpus:** {root} ({src}; seed {expected['generator']['seed']}; Claude file sizes KB {sizes})  ")
     print(f"**tokledger:** `{shlex.join(tok_cmd)}`  ")
     print(f"**ccusage:** {'`' + shlex.join(cc_cmd) + '` ' + version(cc_cmd) if cc_cmd else 'not found'}  ")
-    print(f"**Runs:** {a.runs} per cell, page cache warm; wall = median (min-max) seconds, CPU = median "
-          "user+sys seconds, RSS = highest peak\n")
+    print(
+        f"**Runs:** {a.runs} per cell, page cache warm; wall = median (min-max) seconds, CPU = median "
+        "user+sys seconds, RSS = highest peak\n"
+    )
     print("| step | tool | wall s | CPU s | peak RSS MiB |\n|---|---|---|---|---|")
     for step, tool in ((s, t) for s in STEPS for t in ("tokledger", "ccusage") if (s, t) in runs):
         rs = runs[(step, tool)]
         w = [r.wall for r in rs]
-        print(f"| {STEPS[step]} | {tool} | {statistics.median(w):.3f} ({min(w):.3f}-{max(w):.3f}) "
-              f"| {statistics.median(r.cpu for r in rs):.2f} | {max(r.rss_mib for r in rs):.0f} |")
+        print(
+            f"| {STEPS[step]} | {tool} | {statistics.median(w):.3f} ({min(w):.3f}-{max(w):.3f}) "
+            f"| {statistics.median(r.cpu for r in rs):.2f} | {max(r.rss_mib for r in rs):.0f} |"
+        )
     if cc_cmd:
         print("\n| step | tokledger / ccusage wall (medians) | peak RSS ratio |\n|---|---|---|")
         for step, label in STEPS.items():
@@ -254,19 +313,24 @@ def report(a, root, expected, tok_cmd, cc_cmd, runs, checks, source_rows) -> Non
             rss = max(r.rss_mib for r in t) / max(r.rss_mib for r in c)
             print(f"| {label} | {wall:.2f}x | {rss:.2f}x |")
         tc, cc = runs[("first", "tokledger")][0].data["totals"], runs[("first", "ccusage")][0].data["totals"]
-        print(f"\nCost of the first run: tokledger {tc.get('cost_usd')} USD, "
-              f"ccusage {cc.get('totalCost')} USD")
+        print(
+            f"\nCost of the first run: tokledger {tc.get('cost_usd')} USD, ccusage {cc.get('totalCost')} USD"
+        )
     print("\n| exactness check | result |\n|---|---|")
     for name, result in checks.items():
         print(f"| {name} | {result} |")
-    print("\n| source | tokledger = expected.json | tokledger files / events / skipped lines "
-          "| generator files / requests / malformed lines |\n|---|---|---|---|")
+    print(
+        "\n| source | tokledger = expected.json | tokledger files / events / skipped lines "
+        "| generator files / requests / malformed lines |\n|---|---|---|---|"
+    )
     print("\n".join(source_rows))
 
 
 def version(cmd: list[str]) -> str:
     try:
-        return subprocess.run(cmd + ["--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        return subprocess.run(
+            cmd + ["--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
 

@@ -40,8 +40,16 @@ from tokledger.events import UsageEvent
 from tokledger.ledger import Ledger, event_row
 from tokledger.pricing import Pricer
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 # source: [(model, popularity, first and last day of use as fractions of the year)]
 MODELS = {
@@ -78,7 +86,11 @@ def demo_ledger(path: Path, *, end: date, days: int = 365, scale: float = 1.0, s
     pricer = Pricer()
     ledger = Ledger.open(path)
     start = end - timedelta(days=days - 1)
-    holidays = {start + timedelta(days=d) for h in (rng.randint(60, 140), rng.randint(200, 300)) for d in range(h, h + 9)}
+    holidays = {
+        start + timedelta(days=d)
+        for h in (rng.randint(60, 140), rng.randint(200, 300))
+        for d in range(h, h + 9)
+    }
     rows, count = [], 0
     for offset in range(days):
         day = start + timedelta(days=offset)
@@ -116,7 +128,17 @@ class Server:
     def __init__(self, db_path: Path, home: Path, timezone: str = "UTC"):
         env = {**os.environ, "TOKLEDGER_DB": str(db_path), "TOKLEDGER_CONFIG": str(home / "config.toml"),
                "HOME": str(home), "NO_COLOR": "1"}  # fmt: skip
-        command = [sys.executable, "-m", "tokledger", "serve", "--no-sync", "--port", "0", "--timezone", timezone]
+        command = [
+            sys.executable,
+            "-m",
+            "tokledger",
+            "serve",
+            "--no-sync",
+            "--port",
+            "0",
+            "--timezone",
+            timezone,
+        ]
         self.process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
 
     def __enter__(self) -> Self:
@@ -213,12 +235,16 @@ def main() -> None:
     def row(name: str, loads: list[dict]) -> str:
         cal = [x["calendar"] for x in loads]
         dash = [x["dashboard"] for x in loads]
-        return (f"| {name} | {len(loads)} | {statistics.median(cal):.0f} ms | {max(cal):.0f} ms"
-                f" | {statistics.median(dash):.0f} ms | {max(dash):.0f} ms |")
+        return (
+            f"| {name} | {len(loads)} | {statistics.median(cal):.0f} ms | {max(cal):.0f} ms"
+            f" | {statistics.median(dash):.0f} ms | {max(dash):.0f} ms |"
+        )
 
     print(f"Machine: {machine()}, Chromium {version}\n")
-    print(f"Ledger: {events:,} requests over 365 days, {sum(len(m) for m in MODELS.values())} models, "
-          f"{len(MODELS)} sources\n")
+    print(
+        f"Ledger: {events:,} requests over 365 days, {sum(len(m) for m in MODELS.values())} models, "
+        f"{len(MODELS)} sources\n"
+    )
     print("| load | n | calendar (median) | calendar (max) | dashboard (median) | dashboard (max) |")
     print("|---|---|---|---|---|---|")
     print(row("first load after `tokledger serve` started", first))

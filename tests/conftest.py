@@ -12,10 +12,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tokledger.cli import cli
+from tokledger.config import Config
 from tokledger.env import Env
 from tokledger.ingest import sync
 from tokledger.ledger import Ledger
 from tokledger.pricing import Pricer
+from tokledger.workspace import Workspace
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -33,10 +35,15 @@ def env(home: Path) -> Env:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path):
-    ledger = Ledger.open(tmp_path / "ledger.db")
-    yield ledger
-    ledger.close()
+def workspace(env: Env, tmp_path: Path):
+    workspace = Workspace(env, db_path=tmp_path / "ledger.db", config=Config())
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def ledger(workspace: Workspace) -> Ledger:
+    return workspace.ledger
 
 
 def install_fixture(home: Path, source: str, case: str, dest: str) -> Path:

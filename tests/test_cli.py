@@ -65,7 +65,9 @@ def test_csv(run_cli, history):
 
 
 def test_filters_and_timezone_options(run_cli, history):
-    doc = json_out(run_cli("daily", "--json", "--since", "2025-10-08", "--until", "20251010", "-z", "Asia/Tokyo"))
+    doc = json_out(
+        run_cli("daily", "--json", "--since", "2025-10-08", "--until", "20251010", "-z", "Asia/Tokyo")
+    )
     assert [r["period"] for r in doc["rows"]] == ["2025-10-08", "2025-10-10"]
     assert doc["timezone"] == "Asia/Tokyo"
     assert json_out(run_cli("daily", "--json", "--year", "2024"))["rows"] == []
@@ -104,8 +106,21 @@ def test_default_command_is_today(run_cli, home):
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     target = home / ".claude/projects/-p/s.jsonl"
     target.parent.mkdir(parents=True)
-    target.write_text(json.dumps({"type": "assistant", "timestamp": now, "sessionId": "s", "message": {
-        "id": "m1", "model": "claude-sonnet-4-5-20250929", "usage": {"input_tokens": 7, "output_tokens": 9}}}) + "\n")
+    target.write_text(
+        json.dumps(
+            {
+                "type": "assistant",
+                "timestamp": now,
+                "sessionId": "s",
+                "message": {
+                    "id": "m1",
+                    "model": "claude-sonnet-4-5-20250929",
+                    "usage": {"input_tokens": 7, "output_tokens": 9},
+                },
+            }
+        )
+        + "\n"
+    )
     out = run_cli().output
     assert "Today" in out and "claude-sonnet-4-5-20250929" in out and "claude_code" in out
     doc = json_out(run_cli("today", "--json"))
@@ -133,8 +148,8 @@ def test_config_override_and_reprice(run_cli, history, tmp_path):
 
 def test_bad_input_gives_one_line_errors(run_cli, tmp_path):
     cases = [
-        (("daily", "--since", "yesterday"), "--since 'yesterday': expected a date as YYYY-MM-DD", 1),
-        (("daily", "-z", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'", 1),
+        (("daily", "--since", "yesterday"), "--since 'yesterday': expected a date as YYYY-MM-DD", 2),
+        (("daily", "-z", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'", 2),
         (("daily", "--source", "nope"), "unknown source 'nope'", 2),
         (("daily", "--since", "2025-02-01", "--until", "2025-01-01"), "is after --until", 2),
         (("blocks", "--token-limit", "lots"), "expected a whole number of tokens or 'max'", 2),
@@ -166,7 +181,9 @@ def test_every_command_has_complete_help():
 
 
 def test_python_dash_m_and_version():
-    out = subprocess.run([sys.executable, "-m", "tokledger", "--version"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "tokledger", "--version"], capture_output=True, text=True, check=True
+    )
     assert out.stdout.startswith("tokledger, version")
 
 
@@ -217,10 +234,16 @@ def test_events_explain_each_cost(run_cli, home):
     long = by_key["msg_07A"]
     assert long["price_basis"].endswith("long context (>200,000 input tokens)")
     assert long["file"].endswith("long_context.jsonl") and long["request_id"] == "req_07A"
-    assert by_key["msg_07C"]["price_basis"].endswith("tokledger long-context rule, long context (>200,000 input tokens)")
+    assert by_key["msg_07C"]["price_basis"].endswith(
+        "tokledger long-context rule, long context (>200,000 input tokens)"
+    )
     assert by_key["msg_08A"]["cost_usd"] is None and by_key["msg_08A"]["price_basis"] is None
     logged = by_key["msg_10A"]
-    assert logged["cost_usd"] == 0.5 and logged["logged_cost_usd"] == 0.5 and logged["calculated_cost_usd"] == 0.018
+    assert (
+        logged["cost_usd"] == 0.5
+        and logged["logged_cost_usd"] == 0.5
+        and logged["calculated_cost_usd"] == 0.018
+    )
     newest = json_out(run_cli("events", "--json", "--limit", "2", "--no-sync"))["events"]
     assert [e["key"] for e in newest] == ["msg_08A", "msg_08B"]  # the newest two, oldest first
     table = run_cli("events", "--model", "imaginary", "--no-sync").output

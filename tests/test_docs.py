@@ -57,12 +57,16 @@ def _cli_reference() -> str:
     from click.testing import CliRunner
 
     runner = CliRunner()
-    note = ("Generated from `tokledger --help` and each command's `--help` "
-            "(`TOKLEDGER_UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it).\n")
+    note = (
+        "Generated from `tokledger --help` and each command's `--help` "
+        "(`TOKLEDGER_UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it).\n"
+    )
     parts = ["# Command reference\n", note]
     for name in [None, *sorted(cli.commands)]:
         args = [name, "--help"] if name else ["--help"]
-        text = runner.invoke(cli, args, prog_name="tokledger", terminal_width=100, env={"COLUMNS": "100"}).output
+        text = runner.invoke(
+            cli, args, prog_name="tokledger", terminal_width=100, env={"COLUMNS": "100"}
+        ).output
         parts.append(f"## `tokledger{' ' + name if name else ''}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(parts)
 
@@ -74,4 +78,6 @@ def test_cli_reference_is_current():
     want = _cli_reference()
     if os.environ.get("TOKLEDGER_UPDATE_DOCS"):
         path.write_text(want)
-    assert path.exists() and path.read_text() == want, "docs/cli.md is stale: rerun with TOKLEDGER_UPDATE_DOCS=1"
+    assert path.exists() and path.read_text() == want, (
+        "docs/cli.md is stale: rerun with TOKLEDGER_UPDATE_DOCS=1"
+    )

@@ -77,7 +77,9 @@ def test_deleted_logs_keep_their_history(ledger, home):
 
 def test_same_history_under_two_roots_counts_once(ledger, home):
     install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
-    install_fixture(home, "claude_code", "streaming_multiline.jsonl", ".config/claude/projects/-x/other.jsonl")
+    install_fixture(
+        home, "claude_code", "streaming_multiline.jsonl", ".config/claude/projects/-x/other.jsonl"
+    )
     sync_all(ledger, Env(home=home))
     assert totals(ledger) == (2, 20, 632, 2048, 104960)
 
@@ -106,7 +108,9 @@ def test_unreadable_file_is_a_notice_and_others_import(ledger, home, monkeypatch
     install_fixture(home, "claude_code", "streaming_multiline.jsonl", DEST)
     report = sync_all(ledger, Env(home=home))
     assert totals(ledger)[0] == 2
-    assert any("bad.jsonl: cannot read: Permission denied" in n for n in report.sources["claude_code"].notices)
+    assert any(
+        "bad.jsonl: cannot read: Permission denied" in n for n in report.sources["claude_code"].notices
+    )
     assert "bad.jsonl" not in "".join(ledger.file_states())
 
 
@@ -178,7 +182,10 @@ def test_import_killed_midway_ends_exact_on_the_next_run(tmp_path, home):
     proc = _cli(home, db, "sync")
     assert proc.wait(timeout=120) == 0, proc.stderr.read()
     ledger = Ledger.open(db)
-    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (requests, output)
+    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (
+        requests,
+        output,
+    )
     assert ledger.conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 300
 
 
@@ -191,7 +198,10 @@ def test_two_imports_at_once_end_exact_without_lock_errors(tmp_path, home):
         err = p.stderr.read()
         assert "locked" not in err, err
     ledger = Ledger.open(db)
-    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (requests, output)
+    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (
+        requests,
+        output,
+    )
 
 
 def test_known_models_are_priced_later_without_loading_the_price_table(tmp_path, home):
@@ -203,7 +213,9 @@ def test_known_models_are_priced_later_without_loading_the_price_table(tmp_path,
     def run() -> tuple[str, str]:
         env = {**os.environ, "HOME": str(home), "TOKLEDGER_DB": str(db), "CLAUDE_CONFIG_DIR": "",
                "XDG_CONFIG_HOME": "", "TOKLEDGER_CONFIG": str(tmp_path / "none.toml")}  # fmt: skip
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         return out.stdout, out.stderr.strip()
 
     first, loaded = run()
@@ -230,7 +242,9 @@ def test_database_source_change_seen_in_its_wal_file(tmp_path):
     writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database_source = next(s for s in SOURCES.values() if not s.append_only)
     first = _plan(database_source, db, None)
-    state = FileState(1, database_source.name, str(db), first.size, first.mtime_ns, first.inode, 0, None, 0, 0)
+    state = FileState(
+        1, database_source.name, str(db), first.size, first.mtime_ns, first.inode, 0, None, 0, 0
+    )
     assert _plan(database_source, db, state) is None
     main_before = db.stat()
     writer.execute("INSERT INTO t VALUES (1)")
@@ -263,4 +277,6 @@ def test_a_concurrent_import_of_newer_data_is_merged_not_overwritten(tmp_path, h
 
     monkeypatch.setattr(ingest._Writer, "flush", flush_after_another_import)
     sync_all(ours, Env(home=home))
-    assert ours.conn.execute("SELECT output_tokens FROM events WHERE event_key = 'msg_01A'").fetchone() == (512,)
+    assert ours.conn.execute("SELECT output_tokens FROM events WHERE event_key = 'msg_01A'").fetchone() == (
+        512,
+    )

@@ -20,10 +20,16 @@ import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tokledger.errors import ConfigError
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
 COST_MODES = ("auto", "calculate", "logged")
+SECTIONS: tuple[str, ...] = ()
+"""Top-level tables owned by other subsystems: kept in :attr:`Config.sections` for them to validate."""
 _PRICE_KEYS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 
 
@@ -44,6 +50,17 @@ class Config:
     timezone: str | None = None
     mode: str = "auto"
     prices: dict[str, PriceOverride] = field(default_factory=dict)
+    sections: dict[str, dict] = field(default_factory=dict)
+    """The tables other subsystems validate themselves (``[budgets]``, ``[exporters]``, ...), as TOML gave them."""
+
+    def zone(self) -> ZoneInfo:
+        """The configured time zone (the system's when none is set); a bad name is an error naming the file."""
+        from tokledger.reports.periods import zone
+
+        try:
+            return zone(self.timezone)
+        except ConfigError as exc:
+            raise ConfigError(f"{self.path}: timezone: {exc}") from None
 
 
 def _rate(path: Path, model: str, key: str, value: object) -> Decimal:
@@ -63,7 +80,9 @@ def _override(path: Path, model: str, table: object) -> PriceOverride:
         raise ConfigError(f"{path}: prices.{model!r} must be a table of rates")
     unknown = sorted(set(table) - set(_PRICE_KEYS))
     if unknown:
-        raise ConfigError(f"{path}: prices.{model!r}: unknown key {unknown[0]!r} (known: {', '.join(_PRICE_KEYS)})")
+        raise ConfigError(
+            f"{path}: prices.{model!r}: unknown key {unknown[0]!r} (known: {', '.join(_PRICE_KEYS)})"
+        )
     for required in ("input", "output"):
         if required not in table:
             raise ConfigError(f"{path}: prices.{model!r} needs {required!r}")
@@ -78,12 +97,16 @@ def _override(path: Path, model: str, table: object) -> PriceOverride:
     )
 
 
-def load_config(path: Path) -> Config:
-    """Read and validate the file; a missing file gives the defaults."""
+def load_config(path: Path, *, required: bool = False) -> Config:
+    """Read and validate the file; a missing file gives the defaults, unless it was asked for by name."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: no such configuration file") from None
         return Config()
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a configuration file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror}") from None
     try:
@@ -91,22 +114,23 @@ def load_config(path: Path) -> Config:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
 
-    known = {"timezone", "mode", "prices"}
+    known = {"timezone", "mode", "prices", *SECTIONS}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
     timezone = data.get("timezone")
     if timezone is not None and not isinstance(timezone, str):
-        raise ConfigError(f"{path}: timezone must be a string such as \"Europe/Berlin\"")
+        raise ConfigError(f'{path}: timezone must be a string such as "Europe/Berlin"')
     mode = data.get("mode", "auto")
     if mode not in COST_MODES:
         raise ConfigError(f"{path}: mode must be one of {', '.join(COST_MODES)}, got {mode!r}")
     prices = data.get("prices", {})
     if not isinstance(prices, dict):
-        raise ConfigError(f"{path}: prices must be a table of [prices.\"model\"] tables")
+        raise ConfigError(f'{path}: prices must be a table of [prices."model"] tables')
     return Config(
         path=path,
         timezone=timezone,
         mode=mode,
         prices={model: _override(path, model, table) for model, table in prices.items()},
+        sections={name: data[name] for name in SECTIONS if name in data},
     )

@@ -15,3 +15,7 @@ class LedgerError(TokledgerError):
 
 class SourceError(TokledgerError):
     """A source's logs could not be read (raised only with ``--strict``; otherwise recorded)."""
+
+
+class OptionError(ConfigError):
+    """A command-line option or web query parameter has a wrong value (the command line exits with 2)."""

@@ -111,6 +111,8 @@ def merge_into(old: UsageEvent, new: UsageEvent) -> UsageEvent:
     old.cache_write_1h_tokens = max(old.cache_write_1h_tokens, new.cache_write_1h_tokens)
     old.cache_read_tokens = max(old.cache_read_tokens, new.cache_read_tokens)
     old.reasoning_tokens = max(old.reasoning_tokens, new.reasoning_tokens)
-    if new.logged_cost_usd is not None and (old.logged_cost_usd is None or new.logged_cost_usd > old.logged_cost_usd):
+    if new.logged_cost_usd is not None and (
+        old.logged_cost_usd is None or new.logged_cost_usd > old.logged_cost_usd
+    ):
         old.logged_cost_usd = new.logged_cost_usd
     return old

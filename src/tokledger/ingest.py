@@ -28,7 +28,8 @@ from pathlib import Path
 from tokledger.env import Env
 from tokledger.errors import SourceError
 from tokledger.events import merge
-from tokledger.ledger import FileState, Ledger, event_row, row_to_stored
+from tokledger.ledger import EventRow, FileState, Ledger
+from tokledger.ledger.rows import decode_rows, encode_rows
 from tokledger.pricing import Pricer
 from tokledger.sources import SOURCES, Source
 
@@ -119,9 +120,9 @@ def _plan(source: Source, path: Path, state: FileState | None) -> _Task | None:
 
 @dataclass
 class _Parsed:
-    """One file's parse, priced: ledger rows (``file_id`` left None) and the checkpoint to store."""
+    """One file's parse, priced: its :class:`EventRow` s as one msgpack message, and the checkpoint to store."""
 
-    rows: list[tuple]
+    rows: bytes
     end_offset: int
     skipped: int
     tail: bytes | None
@@ -152,8 +153,8 @@ def _parse(task: _Task, pricer: Pricer | None = None) -> _Parsed | str:
     rows = []
     for event in result.events:
         priced = pricer.price(event)
-        rows.append(event_row(event, priced.cost_pusd, priced.basis, None))
-    return _Parsed(rows, result.end_offset, result.skipped, tail, pricer.drain())
+        rows.append(EventRow.of(event, priced.cost_pusd, priced.basis))
+    return _Parsed(encode_rows(rows), result.end_offset, result.skipped, tail, pricer.drain())
 
 
 VANISHED = "vanished while being read"
@@ -185,7 +186,7 @@ class _Writer:
     def __init__(self, ledger: Ledger, pricer: Pricer):
         self.ledger = ledger
         self.pricer = pricer
-        self.pending: list[tuple[_Task, _Parsed, FileState | None]] = []
+        self.pending: list[tuple[_Task, list[EventRow], _Parsed, FileState | None]] = []
         self.pending_rows = 0
         self.changed: dict[str, int] = {}
         # A source whose every recorded event was written by this sync needs no look-up of stored events
@@ -196,8 +197,9 @@ class _Writer:
         self.written_count: dict[str, int] = {}
 
     def add(self, task: _Task, parsed: _Parsed, state: FileState | None) -> None:
-        self.pending.append((task, parsed, state))
-        self.pending_rows += len(parsed.rows)
+        rows = decode_rows(parsed.rows)
+        self.pending.append((task, rows, parsed, state))
+        self.pending_rows += len(rows)
         if len(self.pending) >= self.BATCH_FILES or self.pending_rows >= self.BATCH_ROWS:
             self.flush()
 
@@ -208,12 +210,12 @@ class _Writer:
             for source in list(self.empty):
                 if self.ledger.count_events(source) != self.written_count.get(source, 0):
                     self.empty.discard(source)
-            for task, parsed, state in self.pending:
-                self.changed[task.path] = self._record(task, parsed, state)
+            for task, rows, parsed, state in self.pending:
+                self.changed[task.path] = self._record(task, rows, parsed, state)
         self.pending, self.pending_rows = [], 0
 
-    def _record(self, task: _Task, parsed: _Parsed, state: FileState | None) -> int:
-        keys = [row[1] for row in parsed.rows]
+    def _record(self, task: _Task, rows: list[EventRow], parsed: _Parsed, state: FileState | None) -> int:
+        keys = [row.key for row in rows]
         if task.source in self.empty:
             lookup = [k for k in keys if (task.source, k) in self.written]
             fresh = {(task.source, k) for k in keys} - self.written
@@ -230,23 +232,26 @@ class _Writer:
             skipped=parsed.skipped + (state.skipped if appended else 0),
             synced_ms=int(time.time() * 1000),
         )  # fmt: skip
-        rows = []
-        for row in parsed.rows:
-            old = stored.get(row[1])
-            if old is None:
-                rows.append((*row[:-1], file_id))
+        new: list[EventRow] = []
+        replaced: list[tuple[int, EventRow, EventRow]] = []
+        for row in rows:
+            found = stored.get(row.key)
+            if found is None:
+                new.append(row)
                 continue
-            new = row_to_stored(row).event
-            event = merge(old.event, new)
-            if event == old.event:
+            row_id, old = found
+            old_event, new_event = old.event(), row.event()
+            event = merge(old_event, new_event)
+            if event == old_event:
                 continue
-            if event == new:  # the new copy wins whole: the parser process already priced it
-                rows.append((*row[:-1], file_id))
-                continue
-            priced = self.pricer.price(event)
-            rows.append(event_row(event, priced.cost_pusd, priced.basis, file_id))
-        self.ledger.upsert_events(rows)
-        return len(rows)
+            if event != new_event:  # a mix of both copies: price the merged request
+                priced = self.pricer.price(event)
+                row = EventRow.of(event, priced.cost_pusd, priced.basis)
+            replaced.append((row_id, old, row))
+        self.ledger.add_events(new, file_id)
+        if replaced:
+            self.ledger.replace_events(replaced, file_id)
+        return len(new) + len(replaced)
 
 
 ProgressFn = Callable[[int, int], None]
@@ -310,7 +315,9 @@ def sync(
             if parsed != VANISHED:
                 sr.notices.append(f"{task.path}: {parsed}")
             continue
-        read.append(FileReport(task.source, task.path, task.action, parsed.end_offset - task.start, 0, parsed.skipped))
+        read.append(
+            FileReport(task.source, task.path, task.action, parsed.end_offset - task.start, 0, parsed.skipped)
+        )
         schedules_seen.update(parsed.schedules)
         writer.add(task, parsed, states.get(task.path))
     writer.flush()
@@ -344,13 +351,14 @@ def sync(
 def reprice(ledger: Ledger, pricer: Pricer, fingerprint: str | None = None) -> tuple[int, int]:
     """Recompute every stored calculated cost with the current prices; returns (events, changed).
 
-    ``pricer`` should carry no cached schedules: the price cache is rebuilt from what it computes."""
+    ``pricer`` should carry no cached schedules: the price cache is rebuilt from what it computes. The
+    rollups of every quarter-hour that held a changed event are rebuilt in the same transaction."""
     changes, count = [], 0
-    for row_id, stored in ledger.all_events():
+    for row_id, row in ledger.all_events():
         count += 1
-        priced = pricer.price(stored.event)
-        if (priced.cost_pusd, priced.basis) != (stored.cost_pusd, stored.price_basis):
-            changes.append((priced.cost_pusd, priced.basis, row_id))
+        priced = pricer.price(row.event())
+        if (priced.cost_pusd, priced.basis) != (row.cost_pusd, row.basis):
+            changes.append((row_id, priced.cost_pusd, priced.basis, row.ts))
     with ledger.transaction():
         ledger.update_costs(changes)
         ledger.clear_price_cache()

@@ -18,7 +18,9 @@ def tables(conn) -> set[str]:
 def test_empty_file_gets_the_whole_schema(tmp_path):
     ledger = Ledger.open(tmp_path / "new.db")
     assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
-    assert {"events", "files", "source_status"} <= tables(ledger.conn)
+    assert {"entries", "dims", "files", "source_status", "rollup_session", "rollup_model", "state"} <= tables(
+        ledger.conn
+    )
     assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 

@@ -31,7 +31,9 @@ def test_anthropic_cache_multipliers_sonnet_4_5():
     # $3 input, 5-minute write 1.25x, 1-hour write 2x, read 0.1x, $15 output
     assert usd(p, ev("claude-sonnet-4-5-20250929", input_tokens=100_000)) == Decimal("0.3")
     assert usd(p, ev("claude-sonnet-4-5-20250929", cache_write_tokens=100_000)) == Decimal("0.375")
-    assert usd(p, ev("claude-sonnet-4-5-20250929", cache_write_tokens=100_000, cache_write_1h_tokens=100_000)) == Decimal("0.6")
+    assert usd(
+        p, ev("claude-sonnet-4-5-20250929", cache_write_tokens=100_000, cache_write_1h_tokens=100_000)
+    ) == Decimal("0.6")
     assert usd(p, ev("claude-sonnet-4-5-20250929", cache_read_tokens=100_000)) == Decimal("0.03")
     assert usd(p, ev("claude-sonnet-4-5-20250929", output_tokens=100_000)) == Decimal("1.5")
 
@@ -77,7 +79,9 @@ def test_override_wins_over_the_table_and_prices_unknown_models():
     e = ev("claude-sonnet-4-5-20250929", input_tokens=1_000_000, output_tokens=1_000_000)
     assert usd(p, e) == Decimal(3)  # the override has no long-context tier
     assert p.price(e).basis == "config override [prices.'claude-sonnet-4-5-20250929']"
-    assert usd(p, ev("my-local", cache_write_tokens=2_000_000, cache_write_1h_tokens=1_000_000)) == Decimal("3.25")
+    assert usd(p, ev("my-local", cache_write_tokens=2_000_000, cache_write_1h_tokens=1_000_000)) == Decimal(
+        "3.25"
+    )
 
 
 def test_fast_mode_uses_the_tables_fast_variant():
@@ -89,7 +93,9 @@ def test_fast_mode_uses_the_tables_fast_variant():
 
 
 def _genai_cost(model: str, provider: str, e: UsageEvent) -> Decimal:
-    return price_table._SNAPSHOT.calc(price_table._genai_usage(e), model, provider, None, e.timestamp).total_price
+    return price_table._SNAPSHOT.calc(
+        price_table._genai_usage(e), model, provider, None, e.timestamp
+    ).total_price
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai", "google"])
@@ -126,7 +132,7 @@ def test_schedule_is_built_once_and_holds_every_price_period():
     p = Pricer()
     for day in (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC)):
         p.price(ev("claude-opus-4-6", day, input_tokens=300_000))
-    (key, text), = p.drain().items()
+    ((key, text),) = p.drain().items()
     assert key == "claude-opus-4-6\x1f\x1f"
     schedule = Schedule.from_json(text)
     assert schedule.starts == (None, date(2026, 3, 13))

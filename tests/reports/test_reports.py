@@ -34,7 +34,10 @@ def periods(report):
 def test_local_midnight_boundary_in_a_non_utc_zone(loaded):
     q = {"since": date(2025, 10, 11), "until": date(2025, 10, 12)}
     assert periods(usage_report(loaded, "daily", Query(tz=UTCZ, **q))) == {"2025-10-11": 14}
-    assert periods(usage_report(loaded, "daily", Query(tz=BERLIN, **q))) == {"2025-10-11": 2, "2025-10-12": 12}
+    assert periods(usage_report(loaded, "daily", Query(tz=BERLIN, **q))) == {
+        "2025-10-11": 2,
+        "2025-10-12": 12,
+    }
     # --since/--until are local days too: Berlin's 12 October starts at 22:00Z on the 11th
     only = usage_report(loaded, "daily", Query(tz=BERLIN, since=date(2025, 10, 12), until=date(2025, 10, 12)))
     assert periods(only) == {"2025-10-12": 12}
@@ -79,7 +82,9 @@ def test_cost_modes(loaded):
     per_request = Decimal("0.018")  # claude 3.7 sonnet, 1000 in + 1000 out
     assert calc.cost_usd == 2 * per_request
     assert auto.cost_usd == Decimal("0.5") + per_request
-    assert logged.cost_usd is None and logged.cost_usd_priced == Decimal("0.5") and logged.unpriced_requests == 1
+    assert (
+        logged.cost_usd is None and logged.cost_usd_priced == Decimal("0.5") and logged.unpriced_requests == 1
+    )
 
 
 def test_filters(loaded):
@@ -94,7 +99,7 @@ def test_filters(loaded):
 def test_session_and_project_reports(loaded):
     sessions = usage_report(loaded, "session", Query(tz=UTCZ))
     d = next(r for r in sessions.rows if r.period == "sess-d")
-    assert d.extra["project"] == "/home/dev/acme-api"
+    assert d.project == "/home/dev/acme-api"
     assert d.totals.output_tokens == 600
     projects = usage_report(loaded, "project", Query(tz=UTCZ))
     assert [r.period for r in projects.rows] == ["/home/dev/acme-api"]
@@ -102,15 +107,15 @@ def test_session_and_project_reports(loaded):
 
 def _events(ledger, *stamps: str):
     from tokledger.events import UsageEvent
-    from tokledger.ledger import event_row
+    from tokledger.ledger import EventRow
 
     rows = []
     for i, stamp in enumerate(stamps):
         e = UsageEvent(source="claude_code", key=f"b{i}", timestamp=datetime.fromisoformat(stamp), model="m",
                        input_tokens=100, output_tokens=50)  # fmt: skip
-        rows.append(event_row(e, 1_000_000_000, "test", None))
+        rows.append(EventRow.of(e, 1_000_000_000, "test"))
     with ledger.transaction():
-        ledger.upsert_events(rows)
+        ledger.add_events(rows, None)
 
 
 def test_blocks_floor_to_hour_gap_and_active(ledger):
@@ -119,17 +124,21 @@ def test_blocks_floor_to_hour_gap_and_active(ledger):
     now = datetime(2025, 10, 2, 10, 5, tzinfo=UTC)
     report = blocks_report(ledger, Query(tz=UTCZ), now=now, token_limit="max")
     assert [r.period for r in report.rows] == [
-        "2025-10-01T10:00:00Z", "2025-10-01T15:00:00Z", "gap-2025-10-01T20:30:00Z", "2025-10-02T09:00:00Z"]
+        "2025-10-01T10:00:00Z",
+        "2025-10-01T15:00:00Z",
+        "gap-2025-10-01T20:30:00Z",
+        "2025-10-02T09:00:00Z",
+    ]
     first, second, gap, active = report.rows
     assert first.totals.requests == 2 and second.totals.requests == 1
-    assert gap.extra["is_gap"] and gap.totals.requests == 0
-    assert active.extra["is_active"] and not first.extra["is_active"]
-    assert active.extra["tokens_per_minute"] == 10.0  # 300 tokens over 30 minutes
-    assert active.extra["remaining_minutes"] == 235
-    assert active.extra["projected_tokens"] == 300 + 10 * 235
-    assert active.extra["cost_per_hour_usd"] == Decimal("0.0040")  # $0.002 in 30 minutes
-    assert active.extra["token_limit"]["limit"] == 300
-    assert active.extra["token_limit"]["status"] == "exceeds"
+    assert gap.is_gap and gap.totals.requests == 0
+    assert active.is_active and not first.is_active
+    assert active.tokens_per_minute == 10.0  # 300 tokens over 30 minutes
+    assert active.remaining_minutes == 235
+    assert active.projected_tokens == 300 + 10 * 235
+    assert active.cost_per_hour_usd == Decimal("0.0040")  # $0.002 in 30 minutes
+    assert active.token_limit.limit == 300
+    assert active.token_limit.status == "exceeds"
     only = blocks_report(ledger, Query(tz=UTCZ), now=now, active_only=True)
     assert [r.period for r in only.rows] == ["2025-10-02T09:00:00Z"]
 
@@ -139,7 +148,11 @@ def test_days_across_a_daylight_saving_change(ledger):
     _events(ledger, "2025-10-25T21:59:00+00:00", "2025-10-25T22:30:00+00:00", "2025-10-26T00:59:59+00:00",
             "2025-10-26T01:00:00+00:00", "2025-10-26T22:59:00+00:00", "2025-10-26T23:00:00+00:00")  # fmt: skip
     daily = usage_report(ledger, "daily", Query(tz=BERLIN))
-    assert {r.period: r.totals.requests for r in daily.rows} == {"2025-10-25": 1, "2025-10-26": 4, "2025-10-27": 1}
+    assert {r.period: r.totals.requests for r in daily.rows} == {
+        "2025-10-25": 1,
+        "2025-10-26": 4,
+        "2025-10-27": 1,
+    }
 
 
 def test_offset_spans_find_the_exact_transition():
@@ -149,7 +162,9 @@ def test_offset_spans_find_the_exact_transition():
     end = int(datetime(2025, 11, 30, tzinfo=UTC).timestamp() * 1000)
     spans = offset_spans(BERLIN, start, end)
     assert [(datetime.fromtimestamp(t / 1000, UTC).isoformat(), o // 3_600_000) for t, o in spans[1:]] == [
-        ("2025-03-30T01:00:00+00:00", 2), ("2025-10-26T01:00:00+00:00", 1)]
+        ("2025-03-30T01:00:00+00:00", 2),
+        ("2025-10-26T01:00:00+00:00", 1),
+    ]
     assert spans[0][1] == 3_600_000
 
 
@@ -157,7 +172,9 @@ def test_active_block_line_under_the_table(ledger):
     from tokledger.reports.render import footnotes
 
     _events(ledger, "2025-10-02T09:05:00+00:00", "2025-10-02T09:35:00+00:00")
-    report = blocks_report(ledger, Query(tz=UTCZ), now=datetime(2025, 10, 2, 10, 5, tzinfo=UTC), token_limit="1000")
+    report = blocks_report(
+        ledger, Query(tz=UTCZ), now=datetime(2025, 10, 2, 10, 5, tzinfo=UTC), token_limit="1000"
+    )
     (line,) = footnotes(report)
     assert line == ("active block 09:00–14:00; 235 min left; burn 10 tokens/min; $0.00/h; "
                     "projected at 14:00: 2,650 tokens, $0.02; limit 1,000: exceeds (265.0%)")  # fmt: skip

@@ -14,7 +14,6 @@ LEDGER_THREAD = "T-5a1c7e2b-0000-4a6f-9d3e-1b2c3d4e5f60"
 MESSAGE_THREAD = "T-0b9d2c41-1111-4c3a-8e7f-aa00bb11cc22"
 
 
-
 def ev(key: str, when: str, model: str, inp: int, out: int, write: int, read: int, thread: str) -> UsageEvent:
     return UsageEvent(source="amp", key=key, timestamp=ts(when), model=model, input_tokens=inp, output_tokens=out,
                       cache_write_tokens=write, cache_read_tokens=read, session_id=thread)  # fmt: skip

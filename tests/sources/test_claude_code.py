@@ -15,7 +15,6 @@ CC = FIXTURES / "claude_code"
 PROJECT_DIR = ".claude/projects/-home-dev-acme-api"
 
 
-
 def by_key(events):
     return {e.key: e for e in events}
 
@@ -46,7 +45,9 @@ def test_partial_streaming_lines_in_two_reads_merge_in_the_ledger(tmp_path, ledg
         f.write("".join(lines[2:]))
     report = sync_all(ledger, env)
     assert [f.action for f in report.files] == ["appended"]
-    rows = ledger.conn.execute("SELECT event_key, output_tokens, ts FROM events ORDER BY event_key").fetchall()
+    rows = ledger.conn.execute(
+        "SELECT event_key, output_tokens, ts FROM events ORDER BY event_key"
+    ).fetchall()
     assert rows == [("msg_01A", 512, 1759413791482), ("msg_01B", 120, 1759413900000)]
 
 
@@ -54,8 +55,13 @@ def test_resumed_session_copy_adds_nothing_and_stays_with_original_session(ledge
     install_fixture(home, "claude_code", "resumed_copy", ".claude/projects")
     sync_all(ledger, Env(home=home))
     rows = ledger.conn.execute(
-        "SELECT event_key, session_id, input_tokens, output_tokens FROM events ORDER BY event_key").fetchall()
-    assert rows == [("msg_02A", "sess-b", 100, 200), ("msg_02B", "sess-b", 50, 80), ("msg_02C", "sess-c", 30, 60)]
+        "SELECT event_key, session_id, input_tokens, output_tokens FROM events ORDER BY event_key"
+    ).fetchall()
+    assert rows == [
+        ("msg_02A", "sess-b", 100, 200),
+        ("msg_02B", "sess-b", 50, 80),
+        ("msg_02C", "sess-c", 30, 60),
+    ]
 
 
 @pytest.mark.parametrize("order", ["copy first", "original first"])
@@ -73,24 +79,34 @@ def test_subagents_in_both_layouts_count_and_roll_into_parent_session(ledger, ho
     install_fixture(home, "claude_code", "subagents", ".claude/projects")
     report = sync_all(ledger, Env(home=home))
     assert report.sources["claude_code"].files == 3
-    rows = ledger.conn.execute("SELECT event_key, session_id, output_tokens, is_primary FROM events ORDER BY 1").fetchall()
-    assert rows == [("msg_03A", "sess-d", 100, 1), ("msg_03B", "sess-d", 200, 0), ("msg_03C", "sess-d", 300, 0)]
+    rows = ledger.conn.execute(
+        "SELECT event_key, session_id, output_tokens, is_primary FROM events ORDER BY 1"
+    ).fetchall()
+    assert rows == [
+        ("msg_03A", "sess-d", 100, 1),
+        ("msg_03B", "sess-d", 200, 0),
+        ("msg_03C", "sess-d", 300, 0),
+    ]
 
 
 def test_sidechain_replay_of_parent_message_adds_nothing(ledger, home):
     install_fixture(home, "claude_code", "sidechain_replay", ".claude/projects")
     sync_all(ledger, Env(home=home))
     rows = ledger.conn.execute(
-        "SELECT event_key, request_id, cache_read_tokens, output_tokens FROM events ORDER BY 1").fetchall()
+        "SELECT event_key, request_id, cache_read_tokens, output_tokens FROM events ORDER BY 1"
+    ).fetchall()
     assert rows == [("msg_04A", "req_04A", 1000, 50), ("msg_04B", "req_04B", 0, 70)]
 
 
 def test_sidechain_replay_read_before_parent_is_replaced_by_parent(tmp_path):
     from tokledger.events import merge
 
-    side = by_key(claude_code.parse(
-        CC / "sidechain_replay/-home-dev-acme-api/sess-e/subagents/agent-btw.jsonl").events)["msg_04A"]
-    parent = by_key(claude_code.parse(CC / "sidechain_replay/-home-dev-acme-api/sess-e.jsonl").events)["msg_04A"]
+    side = by_key(
+        claude_code.parse(CC / "sidechain_replay/-home-dev-acme-api/sess-e/subagents/agent-btw.jsonl").events
+    )["msg_04A"]
+    parent = by_key(claude_code.parse(CC / "sidechain_replay/-home-dev-acme-api/sess-e.jsonl").events)[
+        "msg_04A"
+    ]
     assert merge(side, parent) == parent
     assert merge(parent, side) == parent
 
@@ -119,7 +135,11 @@ def test_garbage_lines_are_skipped_and_counted_never_fatal():
 
 def test_line_over_one_megabyte_is_read_without_breaking_the_file(tmp_path):
     path = tmp_path / "big.jsonl"
-    big = b'{"type":"user","timestamp":"2025-10-12T08:00:00Z","toolUseResult":{"stdout":"' + b"x" * 3_000_000 + b'"}}'
+    big = (
+        b'{"type":"user","timestamp":"2025-10-12T08:00:00Z","toolUseResult":{"stdout":"'
+        + b"x" * 3_000_000
+        + b'"}}'
+    )
     good = (CC / "streaming_multiline.jsonl").read_bytes()
     path.write_bytes(big + b"\n" + good)
     result = claude_code.parse(path)

@@ -15,8 +15,6 @@ CX = FIXTURES / "codex"
 DAY_DIR = ".codex/sessions/2025/10/02"
 
 
-
-
 def ledger_rows(ledger):
     return ledger.conn.execute(
         "SELECT event_key, session_id, ts, input_tokens, cache_read_tokens, output_tokens, reasoning_tokens, model"

@@ -17,9 +17,6 @@ SID2 = "8c1d2e3f-0a1b-4c2d-8e3f-405162738495"
 LEGACY = f".gemini/tmp/{HASH}/chats/session-2025-10-02T14-07-3f2a9c1b.json"
 
 
-
-
-
 def ledger_rows(ledger):
     return ledger.conn.execute(
         "SELECT event_key, session_id, project, ts, input_tokens, cache_read_tokens, output_tokens, reasoning_tokens,"

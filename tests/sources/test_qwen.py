@@ -11,7 +11,6 @@ QW = FIXTURES / "qwen"
 CHATS = ".qwen/projects/-home-dev-acme-api/chats"
 
 
-
 def test_cached_prompt_tokens_are_subtracted_and_thoughts_are_output():
     result = qwen.parse(QW / "cache_in_prompt.jsonl")
     assert result.events == [

@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from rich.console import Console
 
+from tokledger.config import Config
 from tokledger.env import Env
 from tokledger.ledger import Ledger
-from tokledger.pricing import Pricer
 from tokledger.reports import Query
 from tokledger.tui.app import LiveApp
 from tokledger.tui.refresh import Refresher
+from tokledger.workspace import Workspace
 
 NOW = datetime(2026, 3, 14, 15, 30, tzinfo=UTC)
 SONNET = "claude-sonnet-4-5-20250929"
@@ -103,7 +104,8 @@ def transcripts(home: Path) -> Transcripts:
 def make_app(ledger: Ledger, env: Env, *, now: datetime = NOW, sources: tuple[str, ...] = ("claude_code",),
              refresh: float = 3600, tz: str = "UTC") -> LiveApp:  # fmt: skip
     """The app on a fixed clock; the long default refresh keeps the timer out of the way unless a test wants it."""
-    refresher = Refresher(ledger, env, Pricer(), Query(ZoneInfo(tz), sources=sources), clock=lambda: now)
+    workspace = Workspace(env, db_path=ledger.path, config=Config())
+    refresher = Refresher(workspace, Query(ZoneInfo(tz), sources=sources), clock=lambda: now)
     return LiveApp(refresher, refresh=refresh)
 
 

@@ -9,20 +9,21 @@ import pytest
 
 from tests.conftest import sync_all
 from tests.tui.conftest import HAIKU, NOW, OPUS, SONNET, UNPRICED, demo_history
+from tokledger.config import Config
 from tokledger.ledger import Ledger
-from tokledger.pricing import Pricer
 from tokledger.reports import Query, usage_report
 from tokledger.reports.blocks import blocks_report
 from tokledger.reports.dashboard import active_block, block_anchor, dashboard, recent_blocks
 from tokledger.reports.render import fmt_cost
 from tokledger.tui.refresh import Cancelled, Refresher, View
 from tokledger.tui.text import bar, columns, compact, duration, per_hour, sparkline
+from tokledger.workspace import Workspace
 
 UTC_Q = Query(ZoneInfo("UTC"))
 
 
 def refresher(ledger, env, now=NOW, **kw) -> Refresher:
-    return Refresher(ledger, env, Pricer(), UTC_Q, clock=lambda: now, **kw)
+    return Refresher(Workspace(env, db_path=ledger.path, config=Config()), UTC_Q, clock=lambda: now, **kw)
 
 
 def test_nothing_new_reuses_the_history_half(ledger, env, transcripts):
@@ -111,7 +112,7 @@ def test_recent_blocks_after_a_night_read_only_since_yesterday(ledger, env, tran
     transcripts.add(NOW - timedelta(hours=2), SONNET)
     sync_all(ledger, env)
     report = recent_blocks(ledger, UTC_Q, now=NOW)
-    assert [row.extra["is_gap"] for row in report.rows] == [False]
+    assert [row.is_gap for row in report.rows] == [False]
     assert active_block(report, NOW).start == NOW.replace(hour=13, minute=0)
 
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.conftest import sync_all
 from tokledger.config import Config
 from tokledger.env import Env
 from tokledger.web import Backend, create_app
+from tokledger.workspace import Workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -27,7 +27,11 @@ SONNET, OPUS, HAIKU, LOCAL = (
 # day: [(model, input, output, cache write, cache read)]; LOCAL has no price anywhere.
 USAGE = {
     "2024-12-30": [(SONNET, 100, 200, 1_000, 5_000)],
-    "2025-06-01": [(SONNET, 1_200, 3_400, 20_000, 150_000), (OPUS, 500, 800, 4_000, 30_000), (LOCAL, 100, 100, 0, 0)],
+    "2025-06-01": [
+        (SONNET, 1_200, 3_400, 20_000, 150_000),
+        (OPUS, 500, 800, 4_000, 30_000),
+        (LOCAL, 100, 100, 0, 0),
+    ],
     "2025-06-02": [(SONNET, 300, 900, 0, 80_000), (SONNET, 40, 500, 0, 90_000)],
     "2025-06-03": [(HAIKU, 50, 60, 0, 1_000)],
     "2025-07-01": [(LOCAL, 400, 300, 0, 0)],
@@ -56,7 +60,7 @@ def write_usage(home: Path, usage: dict = USAGE) -> None:
 
 def make_backend(home: Path, db: Path, **kw) -> Backend:
     env = Env(home=home, environ={"TZ": "UTC"})
-    return Backend(db, Config(), sync=lambda ledger: sync_all(ledger, env), timezone="UTC", **kw)
+    return Backend(Workspace(env, db_path=db, config=Config()), timezone="UTC", **kw)
 
 
 @pytest.fixture
@@ -86,7 +90,9 @@ class ServerThread:
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
-        self.server = uvicorn.Server(uvicorn.Config(create_app(backend), log_level="warning", access_log=False))
+        self.server = uvicorn.Server(
+            uvicorn.Config(create_app(backend), log_level="warning", access_log=False)
+        )
         self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
 
     def start(self) -> None:

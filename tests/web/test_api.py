@@ -37,7 +37,10 @@ def test_reports_equal_the_cli(kind, breakdown, client, run_cli, usage_home):
 def test_filters_equal_the_cli(params, args, client, run_cli, usage_home):
     for kind in ("daily", "monthly", "model"):
         expected = json_out(run_cli(kind, "--json", "--breakdown", *args, *UTC))
-        assert client.get(f"/api/{kind}", params={**params, "timezone": "UTC", "breakdown": "1"}).json() == expected
+        assert (
+            client.get(f"/api/{kind}", params={**params, "timezone": "UTC", "breakdown": "1"}).json()
+            == expected
+        )
 
 
 def test_weekly_session_and_blocks_options(client, run_cli, usage_home):
@@ -61,7 +64,11 @@ def test_sources_equal_the_cli(client, run_cli, usage_home):
 
 
 def test_graph_equals_graph_json(client, run_cli, usage_home):
-    for params, args in (({}, []), ({"year": "2024"}, ["--year", "2024"]), ({"model": "sonnet"}, ["--model", "sonnet"])):
+    for params, args in (
+        ({}, []),
+        ({"year": "2024"}, ["--year", "2024"]),
+        ({"model": "sonnet"}, ["--model", "sonnet"]),
+    ):
         expected = json_out(run_cli("graph", "--json", *args, *UTC))
         got = client.get("/api/graph", params={**params, "timezone": "UTC"}).json()
         del expected["meta"]["generated_at"], got["meta"]["generated_at"]
@@ -79,7 +86,10 @@ def test_overview_numbers(client, run_cli, usage_home):
     assert doc["days"] == 365
     assert doc["longest_streak"] == {"days": 3, "start": "2025-06-01", "end": "2025-06-03"}
     busiest = max(daily["rows"], key=lambda r: r["cost_usd_priced"])
-    assert doc["busiest_day"] == {"date": busiest["period"], **{k: v for k, v in busiest.items() if k != "period"}}
+    assert doc["busiest_day"] == {
+        "date": busiest["period"],
+        **{k: v for k, v in busiest.items() if k != "period"},
+    }
     assert doc["most_used_model"]["model"] == SONNET and doc["most_used_model"]["requests"] == 3
     assert [m["model"] for m in doc["models"]][:2] == [SONNET, OPUS]
     assert doc["years"] == [2024, 2025]
@@ -89,7 +99,9 @@ def test_overview_numbers(client, run_cli, usage_home):
 
 
 def test_day_breakdown(client, run_cli, usage_home):
-    row = json_out(run_cli("daily", "--json", "--breakdown", "--since", "2025-06-01", "--until", "2025-06-01", *UTC))
+    row = json_out(
+        run_cli("daily", "--json", "--breakdown", "--since", "2025-06-01", "--until", "2025-06-01", *UTC)
+    )
     doc = client.get("/api/day/2025-06-01", params={"timezone": "UTC"}).json()
     expected = row["rows"][0]
     assert doc["totals"] == {k: v for k, v in expected.items() if k not in ("period", "models")}
@@ -99,7 +111,10 @@ def test_day_breakdown(client, run_cli, usage_home):
     assert [m["model"] for m in source["models"]] == [OPUS, SONNET, LOCAL]  # costliest first, unpriced last
     by_model = {m["model"]: m for m in expected["models"]}
     for m in source["models"]:
-        assert m == {"model": m["model"], **{k: v for k, v in by_model[m["model"]].items() if k not in ("source", "model")}}
+        assert m == {
+            "model": m["model"],
+            **{k: v for k, v in by_model[m["model"]].items() if k not in ("source", "model")},
+        }
     empty = client.get("/api/day/2025-06-05").json()
     assert empty["sources"] == [] and empty["totals"]["requests"] == 0
 
@@ -137,8 +152,12 @@ def test_the_page_and_its_files(client):
 def test_only_loopback_host_names_are_answered(backend):
     from starlette.testclient import TestClient
 
-    assert TestClient(create_app(backend), base_url="http://evil.example").get("/api/daily").status_code == 400
-    assert TestClient(create_app(backend), base_url="http://localhost:8787").get("/api/daily").status_code == 200
+    assert (
+        TestClient(create_app(backend), base_url="http://evil.example").get("/api/daily").status_code == 400
+    )
+    assert (
+        TestClient(create_app(backend), base_url="http://localhost:8787").get("/api/daily").status_code == 200
+    )
     assert TestClient(create_app(backend), base_url="http://[::1]:8787").get("/api/daily").status_code == 200
     exposed = create_app(backend, host="0.0.0.0")
     assert TestClient(exposed, base_url="http://192.0.2.1").get("/api/daily").status_code == 200
@@ -163,11 +182,9 @@ def test_sync_is_throttled_and_new_usage_shows_up(usage_home, tmp_path):
 def test_another_process_writing_the_ledger_clears_the_cache(usage_home, tmp_path, run_cli):
     from starlette.testclient import TestClient
 
-    from tokledger.web import Backend
-
     db = tmp_path / "shared.db"
     run_cli("sync", env={"TOKLEDGER_DB": str(db)})
-    backend = Backend(db, make_backend(usage_home, db).config, timezone="UTC")  # never syncs by itself
+    backend = make_backend(usage_home, db, sync=False)  # never syncs by itself
     client = TestClient(create_app(backend), base_url="http://127.0.0.1")
     before = client.get("/api/graph").json()["summary"]["requests"]
     with (usage_home / ".claude/projects/-home-dev-app/s-2025-12-31.jsonl").open("a") as f:

@@ -9,64 +9,37 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from tokledger import __version__
-from tokledger.config import Config, load_config
-from tokledger.env import Env
-from tokledger.errors import TokledgerError
+from tokledger.errors import OptionError, TokledgerError
+from tokledger.workspace import Workspace
 
 PROGRESS_MIN_BYTES = 32 << 20
 
 
 @dataclass
 class App:
-    env: Env
-    db_path: Path
-    config_path: Path
+    """The command's context: the workspace and how to talk to the user."""
+
+    workspace: Workspace
     debug: bool = False
-    _config: Config | None = None
-    _ledger: object | None = None
-    _pricer: object | None = field(default=None, repr=False)
 
     @property
-    def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-        return self._config
+    def config(self):
+        return self.workspace.config
 
     @property
-    def ledger(self):
-        if self._ledger is None:
-            from tokledger.ledger import Ledger
-
-            self._ledger = Ledger.open(self.db_path)
-        return self._ledger
-
-    @property
-    def pricer(self):
-        if self._pricer is None:
-            from tokledger.pricing import Pricer
-
-            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint))
-        return self._pricer
-
-    @property
-    def fingerprint(self) -> str:
-        from tokledger.pricing import table_fingerprint
-
-        return table_fingerprint()
+    def config_path(self) -> Path:
+        return self.workspace.config_path
 
     def sync(self, only=None, *, jobs=None, strict=False, quiet=False):
-        from tokledger.ingest import sync
-
         progress = None if quiet else ProgressBar()
         try:
-            return sync(self.ledger, self.env, self.pricer, only=only, jobs=jobs, strict=strict, progress=progress,
-                        fingerprint=self.fingerprint)  # fmt: skip
+            return self.workspace.sync(only, jobs=jobs, strict=strict, progress=progress)
         finally:
             if progress is not None:
                 progress.close()
@@ -109,20 +82,34 @@ def split_list(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
 
 
-def parse_sources(value: str | None) -> tuple[str, ...]:
-    from tokledger.sources import SOURCES
+def flag(name: str) -> str:
+    """How the command line spells a parameter of the report API: ``start_of_week`` → ``--start-of-week``."""
+    return "--" + name.replace("_", "-")
 
+
+def parse_sources(app: App, value: str | None) -> tuple[str, ...]:
     names = split_list(value)
+    known = app.workspace.source_names
     for name in names:
-        if name not in SOURCES:
-            raise click.BadParameter(f"unknown source {name!r} (known: {', '.join(SOURCES)})", param_hint="--source")
+        if name not in known:
+            raise click.BadParameter(
+                f"unknown source {name!r} (known: {', '.join(known)})", param_hint="--source"
+            )
     return names
+
+
+class _BadValue(click.ClickException):
+    """A wrong option value: one line, and the exit code of a usage error."""
+
+    exit_code = 2
 
 
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except OptionError as exc:
+            raise _BadValue(str(exc)) from None
         except TokledgerError as exc:
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
@@ -130,17 +117,22 @@ class _Group(click.Group):
         except Exception as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise
-            raise click.ClickException(f"{type(exc).__name__}: {exc} (run with --debug for the traceback)") from None
+            raise click.ClickException(
+                f"{type(exc).__name__}: {exc} (run with --debug for the traceback)"
+            ) from None
 
 
 pass_app = click.make_pass_decorator(App)
 
 
-@click.group(cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path), envvar="TOKLEDGER_DB",
-              help="Ledger file (default: the user data dir; env TOKLEDGER_DB).")  # fmt: skip
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), envvar="TOKLEDGER_CONFIG",
-              help="Configuration file (default: the user config dir; env TOKLEDGER_CONFIG).")  # fmt: skip
+@click.group(
+    cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
+              help="Ledger file (default: TOKLEDGER_DB, else the user data dir).")  # fmt: skip
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Configuration file, which must exist (default: TOKLEDGER_CONFIG, else the user config dir, "
+              "where a missing file means no configuration).")  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(__version__, prog_name="tokledger")
 @click.pass_context
@@ -149,8 +141,8 @@ def cli(ctx: click.Context, db: Path | None, config_path: Path | None, debug: bo
 
     With no command: today's usage by source and model (the same as `tokledger today`).
     """
-    env = Env.from_os()
-    ctx.obj = App(env=env, db_path=db or env.ledger_path, config_path=config_path or env.config_path, debug=debug)
+    ctx.obj = App(Workspace.from_os(db_path=db, config_path=config_path), debug=debug)
+    ctx.call_on_close(ctx.obj.workspace.close)
     if ctx.invoked_subcommand is None:
         ctx.invoke(cli.commands["today"])
 

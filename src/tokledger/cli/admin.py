@@ -16,9 +16,11 @@ from tokledger.cli import App, cli, make_console, parse_sources, pass_app
 @click.option("--verbose", "-v", is_flag=True, help="List every file read, with events and skipped lines.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_app
-def sync_cmd(app: App, source: str | None, jobs: int | None, strict: bool, verbose: bool, as_json: bool) -> None:
+def sync_cmd(
+    app: App, source: str | None, jobs: int | None, strict: bool, verbose: bool, as_json: bool
+) -> None:
     """Read new usage from every source into the ledger (reports do this first on their own)."""
-    report = app.sync(parse_sources(source) or None, jobs=jobs, strict=strict, quiet=as_json)
+    report = app.sync(parse_sources(app, source) or None, jobs=jobs, strict=strict, quiet=as_json)
     if as_json:
         click.echo(json.dumps({
             "seconds": round(report.seconds, 3),
@@ -28,13 +30,19 @@ def sync_cmd(app: App, source: str | None, jobs: int | None, strict: bool, verbo
         }, indent=2))  # fmt: skip
         return
     for name, s in report.sources.items():
-        click.echo(f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {s.skipped} lines skipped")
+        click.echo(
+            f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {s.skipped} lines skipped"
+        )
         for notice in s.notices:
             click.echo(f"  notice: {notice}")
     if verbose:
         for f in report.files:
             if f.action != "unchanged":
-                extra = f" ({f.error})" if f.error else f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped"
+                extra = (
+                    f" ({f.error})"
+                    if f.error
+                    else f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped"
+                )
                 click.echo(f"  {f.action:<9} {f.path}{extra}")
         unchanged = sum(f.action == "unchanged" for f in report.files)
         click.echo(f"  unchanged {unchanged} files")
@@ -47,11 +55,9 @@ def sync_cmd(app: App, source: str | None, jobs: int | None, strict: bool, verbo
 @pass_app
 def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
     """Every known source: where it looks, files, events, skipped lines and the last sync."""
-    from tokledger.reports.status import source_status
-
     if not no_sync:
         app.sync(quiet=True)
-    out = source_status(app.ledger)
+    out = app.workspace.sources()
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
@@ -84,7 +90,7 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
     from tokledger.reports.periods import parse_day
 
     when = datetime.combine(parse_day(at, "--at"), time(12), UTC) if at else datetime.now(UTC)
-    entry = app.pricer.entry(model, when, provider)
+    entry = app.workspace.price_entry(model, when, provider)
     if entry is None:
         raise click.ClickException(f"no price known for {model!r}: its usage is reported as unpriced "
                                    f"(add [prices.\"{model}\"] to {app.config_path} to price it)")  # fmt: skip
@@ -99,7 +105,8 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
         return
     click.echo(f"{model} → {entry.provider_id}/{entry.model_id} ({entry.basis}), prices on {doc['at']}:")
     rows = [("", doc["per_million_tokens"])] + [
-        (f"whole request above {t['above_input_tokens']:,} input tokens", t["per_million_tokens"]) for t in doc["tiers"]
+        (f"whole request above {t['above_input_tokens']:,} input tokens", t["per_million_tokens"])
+        for t in doc["tiers"]
     ]
     for label, rates in rows:
         if label:
@@ -112,8 +119,5 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
 @pass_app
 def reprice_cmd(app: App) -> None:
     """Recompute every stored cost with the current price table and config overrides."""
-    from tokledger.ingest import reprice
-    from tokledger.pricing import Pricer
-
-    count, changed = reprice(app.ledger, Pricer(app.config.prices), app.fingerprint)
+    count, changed = app.workspace.reprice()
     click.echo(f"repriced {count:,} events: {changed:,} changed")

@@ -7,14 +7,16 @@ from pathlib import Path
 
 import click
 
-from tokledger.cli import App, ProgressBar, cli, make_console, pass_app
+from tokledger.cli import App, ProgressBar, cli, flag, make_console, pass_app
 from tokledger.cli.reports import build_query
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback shows your usage to the network.")  # fmt: skip
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8787, show_default=True, help="Port (0: any free one)."
+)
 @click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days and months (default: system).")
 @click.option("--sync-interval", type=click.FloatRange(min=1), default=30.0, show_default=True, metavar="SECONDS",
               help="While the page is used, read new usage from the logs at most this often.")  # fmt: skip
@@ -25,18 +27,10 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
               open_browser: bool) -> None:  # fmt: skip
     """A local web dashboard: the contribution calendar (2D/3D), charts, and their JSON under /api."""
     from tokledger import web
-    from tokledger.reports.periods import zone
 
-    zone(timezone or app.config.timezone)  # a bad zone fails now, not on the first request
+    app.workspace.query({"timezone": timezone}, label=flag)  # a bad zone fails now, not on the first request
     sock = web.listen(host, port)
-
-    def sync_ledger(ledger):  # one parser process: the server's threads must not be forked
-        from tokledger.ingest import sync
-
-        return sync(ledger, app.env, app.pricer, jobs=1, fingerprint=app.fingerprint)
-
-    backend = web.Backend(app.db_path, app.config, sync=None if no_sync else sync_ledger, sync_every=sync_interval,
-                          timezone=timezone)  # fmt: skip
+    backend = web.Backend(app.workspace, sync=not no_sync, sync_every=sync_interval, timezone=timezone)
     if not no_sync:
         app.sync()
         backend.mark_synced()
@@ -53,17 +47,25 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
 
 
 @cli.command("graph")
-@click.option("--year", type=click.IntRange(1970, 9999), help="Calendar year (default: the newest with usage).")
+@click.option(
+    "--year", type=click.IntRange(1970, 9999), help="Calendar year (default: the newest with usage)."
+)
 @click.option("--source", "source", metavar="A,B", help="Only these sources (see `tokledger sources`).")
 @click.option("--model", "model", metavar="TEXT", help="Only models whose name contains TEXT (comma list).")
 @click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days (default: system).")
-@click.option("--json", "as_json", is_flag=True, help="Print the contribution data as JSON (schema in docs/web.md).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the contribution data as JSON (schema in docs/web.md)."
+)
 @click.option("--svg", "svg_path", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
               help="Write the calendar as a standalone SVG (for a README or a profile).")  # fmt: skip
 @click.option("--metric", type=click.Choice(["cost", "tokens"]), default="cost", show_default=True,
               help="What colours a day.")  # fmt: skip
-@click.option("--palette", default="green", show_default=True, help="Colour palette (as in the web dashboard).")
-@click.option("--theme", type=click.Choice(["light", "dark"]), default="light", show_default=True, help="SVG theme.")
+@click.option(
+    "--palette", default="green", show_default=True, help="Colour palette (as in the web dashboard)."
+)
+@click.option(
+    "--theme", type=click.Choice(["light", "dark"]), default="light", show_default=True, help="SVG theme."
+)
 @click.option("--no-sync", is_flag=True, help="Use the ledger as it is, without reading logs.")
 @pass_app
 def graph_cmd(app: App, year: int | None, source: str | None, model: str | None, timezone: str | None,
@@ -73,11 +75,13 @@ def graph_cmd(app: App, year: int | None, source: str | None, model: str | None,
     from tokledger.reports.graph_render import PALETTES, to_rich, to_svg
 
     if palette not in PALETTES:
-        raise click.BadParameter(f"unknown palette {palette!r} (known: {', '.join(PALETTES)})", param_hint="--palette")
+        raise click.BadParameter(
+            f"unknown palette {palette!r} (known: {', '.join(PALETTES)})", param_hint="--palette"
+        )
     query = build_query(app, {"source": source, "model": model, "timezone": timezone})
     if not no_sync:
         app.sync(query.sources or None, quiet=as_json)
-    doc = graph.graph_data(graph.history(app.ledger, query), year, today=today(query.tz))
+    doc = graph.graph_data(app.workspace.report("daily", query), year, today=today(query.tz))
     if svg_path is not None:
         try:
             svg_path.write_text(to_svg(doc, metric=metric, palette=palette, theme=theme), encoding="utf-8")
@@ -101,12 +105,12 @@ def graph_cmd(app: App, year: int | None, source: str | None, model: str | None,
 def live_cmd(app: App, refresh: float, **opts) -> None:
     """A live terminal dashboard: lifetime, month, today and the 5-hour block, updating as you work."""
     query = build_query(app, opts)
-    ledger = app.ledger  # fails here, with one line, before the terminal is taken over
+    _ = app.workspace.ledger  # fails here, with one line, before the terminal is taken over
     from tokledger import tui
 
     progress = ProgressBar()
     try:
-        refresher = tui.prepare(ledger, app.env, app.pricer, query, progress=progress)
+        refresher = tui.prepare(app.workspace, query, progress=progress)
     finally:
         progress.close()
     code = tui.run(refresher, refresh=refresh)

@@ -2,61 +2,60 @@
 
 Events are kept when the files they came from disappear: the ledger, not the assistants' logs, is the
 history. Writers take the write lock up front (``BEGIN IMMEDIATE``) so two imports running at once queue
-instead of failing with "database is locked". Front-ends never use this module directly; they call
-:mod:`tokledger.reports`.
+instead of failing with "database is locked". Every write of events also updates the rollups
+(:mod:`tokledger.ledger.rollups`) before the same transaction commits. This package is the only place that
+holds SQL; faces reach it through :class:`tokledger.workspace.Workspace` and the reports.
+
+Names (sources, models, sessions, projects, branches, price bases) are stored once in ``dims`` and
+referred to by integer id; an id never changes meaning, so both directions are cached per connection
+(and dropped when a transaction that may have added names rolls back).
+
+The file is created readable by its owner only (it holds project paths and spend), in a data directory
+created the same way. A database that other software made is refused before anything touches it.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from tokledger.errors import LedgerError
-from tokledger.events import UsageEvent
+from tokledger.ledger import rollups
 from tokledger.ledger.migrations import migrate
-
-PUSD_PER_USD = 10**12
-BUSY_TIMEOUT_S = 60.0
-
-EVENT_COLUMNS = (
-    "source", "event_key", "ts", "model", "provider", "session_id", "project", "git_branch", "request_id",
-    "input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-    "reasoning_tokens", "cost_pusd", "price_basis", "logged_cost_pusd", "is_primary", "speed", "file_id",
-)  # fmt: skip
-
-_UPSERT = (
-    f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({', '.join('?' * len(EVENT_COLUMNS))}) "
-    "ON CONFLICT (source, event_key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in EVENT_COLUMNS[2:])
+from tokledger.ledger.rows import (
+    PUSD_PER_USD,
+    EventRow,
+    datetime_to_ms,
+    ms_to_datetime,
+    pusd_to_usd,
+    usd_to_pusd,
 )
 
+__all__ = [
+    "PUSD_PER_USD", "EventRow", "FileState", "Ledger", "datetime_to_ms", "ms_to_datetime", "pusd_to_usd",
+    "usd_to_pusd",
+]  # fmt: skip
 
-def usd_to_pusd(value: Decimal) -> int:
-    return int((value * PUSD_PER_USD).to_integral_value())
-
-
-def pusd_to_usd(value: int | None) -> Decimal | None:
-    return None if value is None else Decimal(value) / PUSD_PER_USD
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
-
-
-def ms_to_datetime(ms: int) -> datetime:
-    return _EPOCH + ms * _MS
-
-
-def datetime_to_ms(value: datetime) -> int:
-    """Exact (no float rounding); a naive datetime is taken as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (value - _EPOCH) // _MS
+BUSY_TIMEOUT_S = 60.0
+_OWN_TABLES = {"files", "events", "entries", "dims", "source_status", "price_cache"}
+# Dimension kinds of an EventRow, in the order of Ledger._ids.
+_KINDS = ("source", "model", "provider", "session", "project", "branch", "basis", "speed")
+_ENTRY_COLUMNS = (
+    "id", "source_id", "event_key", "ts", "model_id", "provider_id", "session_id", "project_id", "branch_id",
+    "request_id", "input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens",
+    "cache_read_tokens", "reasoning_tokens", "cost_pusd", "basis_id", "logged_cost_pusd", "is_primary", "speed_id",
+)  # fmt: skip
+_INSERT = (
+    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS[1:])}, file_id) "
+    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})"
+)
+_UPDATE = (
+    "UPDATE entries SET " + ", ".join(f"{c} = ?" for c in (*_ENTRY_COLUMNS[2:], "file_id")) + " WHERE id = ?"
+)
 
 
 @dataclass(frozen=True)
@@ -73,33 +72,54 @@ class FileState:
     skipped: int
 
 
-@dataclass(frozen=True)
-class StoredEvent:
-    """An event as the ledger holds it, with its stored costs."""
+def _create_private(path: Path) -> None:
+    """The ledger's directory and file, readable by their owner only whatever the umask."""
+    if not path.parent.exists():
+        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
+        os.chmod(path.parent, 0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+        os.chmod(path, 0o600)
 
-    event: UsageEvent
-    cost_pusd: int | None
-    price_basis: str | None
+
+def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
+    """A database with tables but no tokledger schema belongs to another program: touch nothing."""
+    if conn.execute("PRAGMA user_version").fetchone()[0]:
+        return
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    if tables and not tables <= _OWN_TABLES:
+        raise LedgerError(
+            f"{path} is a database of another program (tables {', '.join(sorted(tables)[:3])}, ...), "
+            "not a tokledger ledger; choose another --db path"
+        )
 
 
 class Ledger:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._ids: dict[tuple[str, str], int] = {}
+        self._names: dict[int, str] = {}
+        self._delta = rollups.Delta()
+        self._dirty: set[int] = set()
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            _create_private(path)
+            conn = sqlite3.connect(
+                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            _refuse_foreign(conn, path)
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise LedgerError(f"cannot open the ledger {path} in WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn)
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {exc}") from None
+            raise LedgerError(f"cannot open the ledger {path}: {_reason(exc)}") from None
         except OSError as exc:
             raise LedgerError(f"cannot open the ledger {path}: {exc.strerror or exc}") from None
         return cls(conn, path)
@@ -109,14 +129,52 @@ class Ledger:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction holding the write lock from its start."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        """One write transaction holding the write lock from its start; rollups are brought up to date
+        with the events written in it just before it commits."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
         try:
             yield self.conn
-        except BaseException:
+            self._delta.apply(self.conn)
+            if self._dirty:
+                rollups.rebuild_buckets(self.conn, self._dirty)
+                self._dirty.clear()
+        except BaseException as exc:
             self.conn.execute("ROLLBACK")
+            self._ids.clear()
+            self._names.clear()
+            self._delta = rollups.Delta()
+            self._dirty.clear()
+            if isinstance(exc, sqlite3.OperationalError):
+                raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
             raise
         self.conn.execute("COMMIT")
+
+    # -- names ---------------------------------------------------------------------------------------
+
+    def _id(self, kind: str, value: str | None) -> int | None:
+        if value is None:
+            return None
+        found = self._ids.get((kind, value))
+        if found is None:
+            self.conn.execute("INSERT OR IGNORE INTO dims (kind, value) VALUES (?, ?)", (kind, value))
+            found = self.conn.execute(
+                "SELECT id FROM dims WHERE kind = ? AND value = ?", (kind, value)
+            ).fetchone()[0]
+            self._ids[(kind, value)] = found
+            self._names[found] = value
+        return found
+
+    def names(self, ids: Iterable[int | None]) -> dict[int, str]:
+        """The names behind dimension ids (every id given that exists; cached)."""
+        missing = {i for i in ids if i and i not in self._names}
+        for start in range(0, len(missing), 500):
+            chunk = list(missing)[start : start + 500]
+            sql = f"SELECT id, value FROM dims WHERE id IN ({', '.join('?' * len(chunk))})"
+            self._names.update(self.conn.execute(sql, chunk))
+        return self._names
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -147,8 +205,25 @@ class Ledger:
             (source, synced_ms, roots_json, notices_json),
         )
 
+    # -- small state ---------------------------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` (its own transaction unless one is open)."""
+        sql = "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+        if self.conn.in_transaction:
+            self.conn.execute(sql, (key, value))
+        else:
+            with self.transaction():
+                self.conn.execute(sql, (key, value))
+
     def price_cache(self, fingerprint: str) -> dict[str, str]:
-        rows = self.conn.execute("SELECT key, schedule FROM price_cache WHERE fingerprint = ?", (fingerprint,))
+        rows = self.conn.execute(
+            "SELECT key, schedule FROM price_cache WHERE fingerprint = ?", (fingerprint,)
+        )
         return dict(rows.fetchall())
 
     def save_price_cache(self, fingerprint: str, schedules: dict[str, str]) -> None:
@@ -164,59 +239,126 @@ class Ledger:
 
     # -- events --------------------------------------------------------------------------------------
 
-    def stored_events(self, source: str, keys: Sequence[str]) -> dict[str, StoredEvent]:
-        """The events already recorded under these keys (for merging a new copy into them)."""
-        found: dict[str, StoredEvent] = {}
-        cols = ", ".join(EVENT_COLUMNS)
+    def _row(self, r: Sequence) -> EventRow:
+        names = self._names
+        return EventRow(
+            names[r[1]], r[2], r[3], names[r[4]], names.get(r[5]), names.get(r[6]), names.get(r[7]),
+            names.get(r[8]), r[9], r[10], r[11], r[12], r[13], r[14], r[15], r[16], names.get(r[17]), r[18],
+            bool(r[19]), names.get(r[20]),
+        )  # fmt: skip
+
+    def _rows(self, records: list[Sequence]) -> Iterator[tuple[int, EventRow]]:
+        self.names(i for r in records for i in (r[1], r[4], r[5], r[6], r[7], r[8], r[17], r[20]))
+        for r in records:
+            yield r[0], self._row(r)
+
+    def stored_events(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, EventRow]]:
+        """The events already recorded under these keys, with their row ids (to merge a new copy into)."""
+        source_id = self._ids.get(("source", source)) or self._lookup("source", source)
+        if source_id is None:
+            return {}
+        found: dict[str, tuple[int, EventRow]] = {}
+        cols = ", ".join(_ENTRY_COLUMNS)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            sql = f"SELECT {cols} FROM events WHERE source = ? AND event_key IN ({', '.join('?' * len(chunk))})"
-            for row in self.conn.execute(sql, (source, *chunk)):
-                found[row[1]] = row_to_stored(row)
+            sql = f"SELECT {cols} FROM entries WHERE source_id = ? AND event_key IN ({', '.join('?' * len(chunk))})"
+            for row_id, row in self._rows(self.conn.execute(sql, (source_id, *chunk)).fetchall()):
+                found[row.key] = (row_id, row)
         return found
 
-    def upsert_events(self, rows: Iterable[tuple]) -> None:
-        self.conn.executemany(_UPSERT, rows)
+    def _lookup(self, kind: str, value: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM dims WHERE kind = ? AND value = ?", (kind, value)).fetchone()
+        return row[0] if row else None
+
+    def _values(self, row: EventRow, file_id: int | None) -> tuple[list, tuple[int, ...]]:
+        ids = (
+            self._id("source", row.source), self._id("model", row.model), self._id("provider", row.provider),
+            self._id("session", row.session), self._id("project", row.project), self._id("branch", row.branch),
+            self._id("basis", row.basis), self._id("speed", row.speed),
+        )  # fmt: skip
+        src, model, provider, session, project, branch, basis, speed = ids
+        tokens = (row.input_tokens, row.output_tokens, row.cache_write_tokens, row.cache_write_1h_tokens,
+                  row.cache_read_tokens, row.reasoning_tokens)  # fmt: skip
+        values = [src, row.key, row.ts, model, provider, session, project, branch, row.request_id, *tokens,
+                  row.cost_pusd, basis, row.logged_cost_pusd, int(row.primary), speed, file_id]  # fmt: skip
+        return values, ids
+
+    def add_events(self, rows: Iterable[EventRow], file_id: int | None) -> None:
+        """Record events the ledger does not hold yet (inside a transaction)."""
+        batch = []
+        delta = self._delta
+        for row in rows:
+            values, ids = self._values(row, file_id)
+            batch.append(values)
+            delta.add(
+                row.ts,
+                ids[0],
+                ids[1],
+                ids[4],
+                ids[3],
+                ids[5],
+                values[9:15],
+                row.cost_pusd,
+                row.logged_cost_pusd,
+            )
+        self.conn.executemany(_INSERT, batch)
+
+    def replace_events(self, pairs: Iterable[tuple[int, EventRow, EventRow]], file_id: int | None) -> None:
+        """Overwrite stored events: ``(row id, stored row, new row)`` triples (inside a transaction)."""
+        batch = []
+        for row_id, old, new in pairs:
+            values, _ = self._values(new, file_id)
+            batch.append([*values[1:], row_id])
+            self._dirty.add(old.ts // rollups.BUCKET_MS)
+            self._dirty.add(new.ts // rollups.BUCKET_MS)
+        self.conn.executemany(_UPDATE, batch)
+
+    def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:
+        """Every event with its row id, in id order (for re-pricing)."""
+        cols = ", ".join(_ENTRY_COLUMNS)
+        last = 0
+        while True:
+            records = self.conn.execute(
+                f"SELECT {cols} FROM entries WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not records:
+                return
+            yield from self._rows(records)
+            last = records[-1][0]
+
+    def update_costs(self, changes: Sequence[tuple[int, int | None, str | None, int]]) -> None:
+        """``(row id, cost_pusd, price basis, ts)`` per changed event; call inside a transaction."""
+        self.conn.executemany(
+            "UPDATE entries SET cost_pusd = ?, basis_id = ? WHERE id = ?",
+            [(cost, self._id("basis", basis), row_id) for row_id, cost, basis, _ in changes],
+        )
+        self._dirty.update(ts // rollups.BUCKET_MS for *_, ts in changes)
 
     def data_version(self) -> int:
         """Changes whenever another connection commits a write (SQLite's ``PRAGMA data_version``)."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
     def count_events(self, source: str) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM events WHERE source = ?", (source,)).fetchone()[0]
+        source_id = self._lookup("source", source)
+        if source_id is None:
+            return 0
+        row = self.conn.execute("SELECT SUM(requests) FROM rollup_model WHERE source_id = ?", (source_id,))
+        return row.fetchone()[0] or 0
 
     def has_events(self, source: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM events WHERE source = ? LIMIT 1", (source,)).fetchone() is not None
+        return self.count_events(source) > 0
 
-    def all_events(self) -> Iterator[tuple[int, StoredEvent]]:
-        """Every event with its row id (for re-pricing)."""
-        cols = ", ".join(EVENT_COLUMNS)
-        for row in self.conn.execute(f"SELECT id, {cols} FROM events ORDER BY id"):
-            yield row[0], row_to_stored(row[1:])
+    def rollup_differences(self) -> list[str]:
+        """Empty when the rollups equal a recomputation from the events (see :func:`rollups.differences`)."""
+        return rollups.differences(self.conn)
 
-    def update_costs(self, rows: Iterable[tuple[int | None, str | None, int]]) -> None:
-        """(cost_pusd, price_basis, id) triples; call inside a transaction."""
-        self.conn.executemany("UPDATE events SET cost_pusd = ?, price_basis = ? WHERE id = ?", rows)
+    def rebuild_rollups(self) -> None:
+        with self.transaction():
+            rollups.rebuild_all(self.conn)
 
 
-def event_row(event: UsageEvent, cost_pusd: int | None, basis: str | None, file_id: int | None) -> tuple:
-    logged = None if event.logged_cost_usd is None else usd_to_pusd(event.logged_cost_usd)
-    return (
-        event.source, event.key, datetime_to_ms(event.timestamp), event.model, event.provider, event.session_id,
-        event.project, event.git_branch, event.request_id, event.input_tokens, event.output_tokens,
-        event.cache_write_tokens, event.cache_write_1h_tokens, event.cache_read_tokens, event.reasoning_tokens,
-        cost_pusd, basis, logged, int(event.primary), event.speed, file_id,
-    )  # fmt: skip
-
-
-def row_to_stored(row: Sequence) -> StoredEvent:
-    (source, key, ts, model, provider, session_id, project, git_branch, request_id, inp, out, cw, cw1h, cr, rsn,
-     cost, basis, logged, primary, speed, _file_id) = row  # fmt: skip
-    event = UsageEvent(
-        source=source, key=key, timestamp=ms_to_datetime(ts), model=model, provider=provider,
-        session_id=session_id, project=project, git_branch=git_branch, request_id=request_id,
-        input_tokens=inp, output_tokens=out, cache_write_tokens=cw, cache_write_1h_tokens=cw1h,
-        cache_read_tokens=cr, reasoning_tokens=rsn, logged_cost_usd=pusd_to_usd(logged),
-        primary=bool(primary), speed=speed,
-    )  # fmt: skip
-    return StoredEvent(event, cost, basis)
+def _reason(exc: sqlite3.Error) -> str:
+    text = str(exc)
+    if "readonly" in text or "read-only" in text:
+        return "the file is read-only (run reports with --no-sync to read it without writing)"
+    return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from tokledger.errors import LedgerError
+from tokledger.ledger.rollups import SUM_COLUMNS, rebuild_sql
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -76,6 +77,117 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
 ]
+
+# requests, the six token sums, and per cost mode (calc, logged, auto) the cost as whole micro-dollars (hi)
+# plus picodollars (lo), so that no sum can overflow 64 bits, and the requests without a cost (unpriced).
+_SUMS = "".join(f"\n            {column} INTEGER NOT NULL," for column in SUM_COLUMNS).rstrip(",")
+
+
+def _interned(kind: str, column: str) -> str:
+    return f"INSERT OR IGNORE INTO dims (kind, value) SELECT DISTINCT '{kind}', {column} FROM events WHERE {column} IS NOT NULL;"
+
+
+def _lookup(alias: str, kind: str, column: str) -> str:
+    return f"LEFT JOIN dims {alias} ON {alias}.kind = '{kind}' AND {alias}.value = e.{column}"
+
+
+# Schema 3: events keep integer ids of interned names (a quarter of the bytes), the wide covering index goes,
+# and two rollup tables answer the reports. ``events`` stays as a view with the names, for SQL by hand.
+MIGRATIONS.append(
+    (
+        "0003_dimensions_and_rollups",
+        f"""
+        CREATE TABLE dims (
+            id    INTEGER PRIMARY KEY,
+            kind  TEXT NOT NULL,      -- source, model, provider, session, project, branch, basis, speed
+            value TEXT NOT NULL,
+            UNIQUE (kind, value)
+        );
+        {_interned("source", "source")}
+        {_interned("model", "model")}
+        {_interned("provider", "provider")}
+        {_interned("session", "session_id")}
+        {_interned("project", "project")}
+        {_interned("branch", "git_branch")}
+        {_interned("basis", "price_basis")}
+        {_interned("speed", "speed")}
+        CREATE TABLE entries (
+            id                    INTEGER PRIMARY KEY,
+            source_id             INTEGER NOT NULL,
+            event_key             TEXT    NOT NULL,
+            ts                    INTEGER NOT NULL,   -- UTC milliseconds
+            model_id              INTEGER NOT NULL,
+            provider_id           INTEGER,
+            session_id            INTEGER,
+            project_id            INTEGER,
+            branch_id             INTEGER,
+            request_id            TEXT,
+            input_tokens          INTEGER NOT NULL,
+            output_tokens         INTEGER NOT NULL,
+            cache_write_tokens    INTEGER NOT NULL,
+            cache_write_1h_tokens INTEGER NOT NULL,
+            cache_read_tokens     INTEGER NOT NULL,
+            reasoning_tokens      INTEGER NOT NULL,
+            cost_pusd             INTEGER,            -- calculated at ingest; NULL when the model has no price
+            basis_id              INTEGER,            -- which price entry and rule produced cost_pusd
+            logged_cost_pusd      INTEGER,            -- the cost the source itself recorded, if any
+            is_primary            INTEGER NOT NULL DEFAULT 1,
+            speed_id              INTEGER,
+            file_id               INTEGER
+        );
+        INSERT INTO entries (id, source_id, event_key, ts, model_id, provider_id, session_id, project_id, branch_id,
+            request_id, input_tokens, output_tokens, cache_write_tokens, cache_write_1h_tokens, cache_read_tokens,
+            reasoning_tokens, cost_pusd, basis_id, logged_cost_pusd, is_primary, speed_id, file_id)
+        SELECT e.id, s.id, e.event_key, e.ts, m.id, pv.id, se.id, pr.id, br.id, e.request_id, e.input_tokens,
+            e.output_tokens, e.cache_write_tokens, e.cache_write_1h_tokens, e.cache_read_tokens, e.reasoning_tokens,
+            e.cost_pusd, ba.id, e.logged_cost_pusd, e.is_primary, sp.id, e.file_id
+        FROM events e {_lookup("s", "source", "source")} {_lookup("m", "model", "model")}
+            {_lookup("pv", "provider", "provider")} {_lookup("se", "session", "session_id")}
+            {_lookup("pr", "project", "project")} {_lookup("br", "branch", "git_branch")}
+            {_lookup("ba", "basis", "price_basis")} {_lookup("sp", "speed", "speed")};
+        DROP TABLE events;
+        CREATE UNIQUE INDEX entries_key ON entries (source_id, event_key);
+        CREATE INDEX entries_ts ON entries (ts);
+        CREATE VIEW events AS
+        SELECT e.id, s.value AS source, e.event_key, e.ts, m.value AS model, pv.value AS provider,
+            se.value AS session_id, pr.value AS project, br.value AS git_branch, e.request_id, e.input_tokens,
+            e.output_tokens, e.cache_write_tokens, e.cache_write_1h_tokens, e.cache_read_tokens,
+            e.reasoning_tokens, e.cost_pusd, ba.value AS price_basis, e.logged_cost_pusd, e.is_primary,
+            sp.value AS speed, e.file_id
+        FROM entries e JOIN dims s ON s.id = e.source_id JOIN dims m ON m.id = e.model_id
+            LEFT JOIN dims pv ON pv.id = e.provider_id LEFT JOIN dims se ON se.id = e.session_id
+            LEFT JOIN dims pr ON pr.id = e.project_id LEFT JOIN dims br ON br.id = e.branch_id
+            LEFT JOIN dims ba ON ba.id = e.basis_id LEFT JOIN dims sp ON sp.id = e.speed_id;
+        -- Per UTC quarter-hour (ts / 900000), source, model, project, session and git branch (0: none).
+        -- A quarter-hour lies inside one local day in every zone whose offsets are whole quarter-hours.
+        CREATE TABLE rollup_session (
+            bucket      INTEGER NOT NULL,
+            source_id   INTEGER NOT NULL,
+            model_id    INTEGER NOT NULL,
+            project_id  INTEGER NOT NULL,
+            session_id  INTEGER NOT NULL,
+            branch_id   INTEGER NOT NULL,{_SUMS},
+            first_ts    INTEGER NOT NULL,
+            last_ts     INTEGER NOT NULL,
+            PRIMARY KEY (bucket, source_id, model_id, project_id, session_id, branch_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX rollup_session_by_session ON rollup_session (session_id);
+        -- The same per quarter-hour, source and model only: what the time reports read.
+        CREATE TABLE rollup_model (
+            bucket      INTEGER NOT NULL,
+            source_id   INTEGER NOT NULL,
+            model_id    INTEGER NOT NULL,{_SUMS},
+            PRIMARY KEY (bucket, source_id, model_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX rollup_model_by_source ON rollup_model (source_id, bucket);
+        CREATE TABLE state (
+            key    TEXT PRIMARY KEY,  -- one namespace per subsystem, e.g. "daemon.last_cycle"
+            value  TEXT NOT NULL
+        );
+        {";".join(rebuild_sql())};
+        """,
+    )
+)
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -99,7 +99,9 @@ def override_entry(model: str, o: PriceOverride) -> PriceEntry:
         cache_write=_pusd_per_token(o.cache_write),
         cache_write_1h=_pusd_per_token(o.cache_write_1h),
     )
-    return PriceEntry(basis=f"config override [prices.{model!r}]", model_id=model, provider_id="config", base=rates)
+    return PriceEntry(
+        basis=f"config override [prices.{model!r}]", model_id=model, provider_id="config", base=rates
+    )
 
 
 def table_fingerprint() -> str:
@@ -165,7 +167,9 @@ class Pricer:
     """Prices events. ``cached`` holds schedules persisted by an earlier run (see :meth:`drain`), so a run
     that only prices models it has seen before never loads the price table."""
 
-    def __init__(self, overrides: dict[str, PriceOverride] | None = None, cached: dict[str, str] | None = None):
+    def __init__(
+        self, overrides: dict[str, PriceOverride] | None = None, cached: dict[str, str] | None = None
+    ):
         self._overrides = {k.lower(): override_entry(k, v) for k, v in (overrides or {}).items()}
         self._cached = dict(cached or {})
         self._schedules: dict[tuple, object] = {}

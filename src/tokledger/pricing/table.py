@@ -48,7 +48,7 @@ def _candidates(model: str) -> list[str]:
 
 def _find(model: str, provider: str | None):
     for ref in _candidates(model):
-        for hint in ([provider, None] if provider else [None]):
+        for hint in [provider, None] if provider else [None]:
             try:
                 return _SNAPSHOT.find_provider_model(ref, None, hint, None)
             except LookupError:
@@ -91,8 +91,14 @@ def _probes(thresholds: list[int]) -> list[UsageEvent]:
     base = {"source": "probe", "key": "probe", "timestamp": datetime(2000, 1, 1), "model": "probe"}
     sizes = [1000] + [t + 1000 for t in thresholds]
     return [
-        UsageEvent(**base, input_tokens=n, output_tokens=777, cache_read_tokens=n // 3, cache_write_tokens=250,
-                   cache_write_1h_tokens=50)
+        UsageEvent(
+            **base,
+            input_tokens=n,
+            output_tokens=777,
+            cache_read_tokens=n // 3,
+            cache_write_tokens=250,
+            cache_write_1h_tokens=50,
+        )
         for n in sizes
     ]
 
@@ -160,9 +166,15 @@ def entry(found, when: datetime, speed: str | None) -> PriceEntry:
     thresholds = _thresholds(mp)
     base = _rates(mp, None)
     tiers = tuple((t, _rates(mp, t)) for t in thresholds)
-    exact = base is not None and all(r is not None for _, r in tiers) and not (
-        {k for k, v in mp.__dict__.items() if v is not None and not k.startswith("_")}
-        - {k for keys in _KEYS.values() for k in keys} - {"requests_kcount"} - _IGNORED
+    exact = (
+        base is not None
+        and all(r is not None for _, r in tiers)
+        and not (
+            {k for k, v in mp.__dict__.items() if v is not None and not k.startswith("_")}
+            - {k for keys in _KEYS.values() for k in keys}
+            - {"requests_kcount"}
+            - _IGNORED
+        )
     )
     if exact:
         entry = PriceEntry(basis=basis, model_id=info.id, provider_id=prov.id, base=base, tiers=tiers)
@@ -179,4 +191,3 @@ def entry(found, when: datetime, speed: str | None) -> PriceEntry:
     if extra:
         basis += " + tokledger long-context rule"
     return PriceEntry(basis=basis, model_id=info.id, provider_id=prov.id, base=base, tiers=tiers or extra)
-

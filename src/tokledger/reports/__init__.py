@@ -1,9 +1,10 @@
-"""The report API every front-end uses: sums of the ledger by period, session, project, model or block.
+"""The report API every face uses: sums of the ledger by period, session, project, branch, model or block.
 
 A report is a list of :class:`Row` s and their :class:`Totals`, each with a per (source, model) breakdown.
 Reports never price: they add up costs stored at ingest. A row's ``cost_usd`` is ``None`` as soon as any
 request in it has no price (``unpriced_requests`` says how many); ``cost_usd_priced`` still gives the
-known part. The JSON and CSV shapes built from these rows are a public contract (see the README).
+known part. The kinds are data (:mod:`tokledger.reports.kinds`); the JSON and CSV shapes built from these
+rows are a public contract (see the README).
 """
 
 from __future__ import annotations
@@ -16,16 +17,10 @@ from zoneinfo import ZoneInfo
 
 from tokledger.ledger import Ledger, pusd_to_usd, queries
 from tokledger.ledger.queries import EventFilter
-from tokledger.reports.periods import (
-    day_from_number,
-    day_number_sql,
-    local_midnight_ms,
-    offset_spans,
-    week_label,
-)
+from tokledger.reports.kinds import KINDS, Kind
+from tokledger.reports.periods import day_from_number, local_midnight_ms, offset_spans, week_label
 
-KINDS = ("daily", "weekly", "monthly", "session", "project", "model", "today")
-UNKNOWN_PROJECT = "(unknown)"
+__all__ = ["KINDS", "Kind", "Query", "Report", "Row", "Totals", "today", "usage_report"]
 
 
 @dataclass
@@ -67,9 +62,8 @@ class Totals:
         self.unpriced_models |= other.unpriced_models
 
     @classmethod
-    def from_sums(cls, model: str, sums: tuple) -> Totals:
-        inp, out, cw, cw1h, cr, rsn, requests, cost, unpriced = sums
-        return cls(inp, out, cw, cw1h, cr, rsn, requests, cost or 0, unpriced, {model} if unpriced else set())
+    def of(cls, model: str, requests: int, tokens: Iterable[int], cost_pusd: int, unpriced: int) -> Totals:
+        return cls(*tokens, requests, cost_pusd, unpriced, {model} if unpriced else set())
 
 
 @dataclass
@@ -79,13 +73,16 @@ class Row:
     models: dict[tuple[str, str], Totals] = field(default_factory=dict)
     first_ms: int | None = None
     last_ms: int | None = None
-    extra: dict = field(default_factory=dict)
+    project: str | None = None
+    """A session's project (the session report)."""
 
-    def add(self, source: str, model: str, part: Totals, first_ms: int, last_ms: int) -> None:
+    def add(self, source: str, model: str, part: Totals, first_ms: int | None, last_ms: int | None) -> None:
         self.totals.add(part)
         self.models.setdefault((source, model), Totals()).add(part)
-        self.first_ms = first_ms if self.first_ms is None else min(self.first_ms, first_ms)
-        self.last_ms = last_ms if self.last_ms is None else max(self.last_ms, last_ms)
+        if first_ms is not None:
+            self.first_ms = first_ms if self.first_ms is None else min(self.first_ms, first_ms)
+        if last_ms is not None:
+            self.last_ms = last_ms if self.last_ms is None else max(self.last_ms, last_ms)
 
 
 @dataclass
@@ -101,10 +98,15 @@ class Query:
     sessions: tuple[str, ...] = ()
     mode: str = "auto"
     start_of_week: int = 0
+    start_ms: int | None = None
+    """An exact instant to start from instead of ``since``'s local midnight (recent blocks)."""
 
     def event_filter(self) -> EventFilter:
+        start = self.start_ms
+        if start is None and self.since:
+            start = local_midnight_ms(self.since, self.tz)
         return EventFilter(
-            start_ms=local_midnight_ms(self.since, self.tz) if self.since else None,
+            start_ms=start,
             end_ms=local_midnight_ms(self.until + timedelta(days=1), self.tz) if self.until else None,
             sources=self.sources,
             models=self.models,
@@ -125,67 +127,66 @@ class Report:
         return sorted(self.totals.unpriced_models)
 
 
-def _summed(rows: Iterable[Row]) -> Totals:
+def summed(rows: Iterable[Row]) -> Totals:
     total = Totals()
     for row in rows:
         total.add(row.totals)
     return total
 
 
-def usage_report(ledger: Ledger, kind: str, query: Query) -> Report:
-    """The rows of a ``daily``/``weekly``/``monthly``/``session``/``project``/``model``/``today`` report."""
-    timed = kind in ("daily", "weekly", "monthly")
-    dims = {"session": ["session"], "project": ["project"]}.get(kind, ["day"] if timed else [])
-    rows: dict[str, Row] = {}
-    label_cache: dict[int, str] = {}
-    event_filter = query.event_filter()
-    day_sql = None
-    if timed:
-        first, last = queries.time_range(ledger.conn, event_filter)
+def _labeller(kind: Kind, query: Query):
+    if kind.group == "day":
+        return lambda n: day_from_number(n).isoformat()
+    if kind.group == "week":
+        return lambda n: week_label(day_from_number(n), query.start_of_week)
+    if kind.group == "month":
+        return lambda n: f"{day_from_number(n):%Y-%m}"
+    return None
+
+
+def usage_report(ledger: Ledger, kind: str | Kind, query: Query) -> Report:
+    """The rows of one of :data:`KINDS` (``today`` expects the caller to have set the day)."""
+    kind = KINDS[kind] if isinstance(kind, str) else kind
+    f = query.event_filter()
+    spans = None
+    if kind.timed:
+        first, last = queries.time_range(ledger, f)
         if first is None:
-            return Report(kind, query, [], Totals())
-        day_sql = day_number_sql(offset_spans(query.tz, first, last))
-    for record in queries.grouped_sums(ledger.conn, event_filter, dims, query.mode, day_sql):
-        *dim_values, source, model = record[: len(dims) + 2]
-        sums = record[len(dims) + 2 : len(dims) + 11]
-        first_ms, last_ms, project = record[len(dims) + 11 :]
-        if timed:
-            number = dim_values[0]
-            label = label_cache.get(number)
+            return Report(kind.name, query, [], Totals())
+        spans = offset_spans(query.tz, first, last)
+    label_of = _labeller(kind, query)
+    labels: dict[object, str] = {}
+    rows: dict[str, Row] = {}
+    projects: dict[str, set[str]] = {}
+    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans):
+        if label_of is not None:
+            label = labels.get(g.value)
             if label is None:
-                day = day_from_number(number)
-                if kind == "daily":
-                    label = day.isoformat()
-                elif kind == "weekly":
-                    label = week_label(day, query.start_of_week)
-                else:
-                    label = f"{day.year:04d}-{day.month:02d}"
-                label_cache[number] = label
-        elif kind in ("session", "project"):
-            label = dim_values[0] or (UNKNOWN_PROJECT if kind == "project" else "(none)")
-        else:  # model, today: one row per model
-            label = model
+                label = labels[g.value] = label_of(g.value)
+        elif kind.group is not None:
+            label = g.value or kind.none_label
+        else:
+            label = g.model
         row = rows.get(label)
         if row is None:
             row = rows[label] = Row(label)
-        row.add(source, model, Totals.from_sums(model, sums), first_ms, last_ms)
-        if kind == "session" and project:
-            row.extra.setdefault("projects", set()).add(project)
+        row.add(g.source, g.model, Totals.of(g.model, g.requests, g.tokens, g.cost_pusd, g.unpriced), g.first_ms,
+                g.last_ms)  # fmt: skip
+        if g.project:
+            projects.setdefault(label, set()).add(g.project)
     ordered = sorted(rows.values(), key=_sort_key(kind))
     for row in ordered:
-        if "projects" in row.extra:
-            row.extra["project"] = min(row.extra.pop("projects"))
-    return Report(kind, query, ordered, _summed(ordered))
+        if row.period in projects:
+            row.project = min(projects[row.period])
+    return Report(kind.name, query, ordered, summed(ordered))
 
 
-def _sort_key(kind: str):
-    if kind in ("daily", "weekly", "monthly"):
+def _sort_key(kind: Kind):
+    if kind.order == "period":
         return lambda r: r.period
-    if kind == "session":
+    if kind.order == "recent":
         return lambda r: (r.last_ms or 0, r.period)
-    if kind in ("model", "today", "project"):
-        return lambda r: (-(r.totals.priced_pusd), -r.totals.total_tokens, r.period)
-    return lambda r: r.period
+    return lambda r: (-(r.totals.priced_pusd), -r.totals.total_tokens, r.period)
 
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:

@@ -12,22 +12,84 @@
 5. ``token_limit`` ("max" = the largest non-gap block of the dates reported, before ``--active``): status
    ``exceeds`` above the limit, ``warning`` above 80 % of it, else ``ok``.
 
-The vendor's real window may start elsewhere; these are estimates and say so.
+The blocks are cut from the rollups' quarter-hours, each with the instants of its first and last request:
+no silence longer than an hour fits inside a quarter-hour, and a block's end falls on a whole hour, so the
+cut is the one the requests themselves give. The one exception — a request exactly at a block's end,
+which still belongs to it, in the same quarter-hour as later ones, which do not — is settled from the
+requests of that quarter-hour. The vendor's real window may start elsewhere; these are estimates.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from tokledger.ledger import Ledger, ms_to_datetime, queries
-from tokledger.reports import Query, Report, Row, Totals
+from tokledger.ledger import Ledger, queries
+from tokledger.ledger.queries import Piece
+from tokledger.ledger.rollups import BUCKET_MS
+from tokledger.reports import Query, Report, Row, Totals, summed
+from tokledger.reports.format import iso_seconds
 
 HOUR_MS = 3_600_000
 
 
-def _iso(ms: int) -> str:
-    return ms_to_datetime(ms).strftime("%Y-%m-%dT%H:%M:%SZ")
+@dataclass
+class TokenLimit:
+    limit: int
+    projected_tokens: int
+    percent_used: float | None
+    status: str  # ok | warning | exceeds
+
+
+@dataclass
+class BlockRow(Row):
+    start_ms: int = 0
+    end_ms: int = 0
+    is_gap: bool = False
+    is_active: bool = False
+    actual_end_ms: int | None = None
+    remaining_minutes: int | None = None
+    tokens_per_minute: float | None = None
+    projected_tokens: int | None = None
+    cost_per_hour_usd: Decimal | None = None
+    projected_cost_usd: Decimal | None = None
+    token_limit: TokenLimit | None = None
+
+
+def _cut(pieces: list[Piece], length: int, split) -> list[BlockRow]:
+    """Blocks from pieces in time order; ``split(bucket)`` gives a quarter-hour's requests one by one."""
+    blocks: list[BlockRow] = []
+    current: BlockRow | None = None
+    last_ts: int | None = None
+    i = 0
+    while i < len(pieces):
+        bucket = pieces[i].bucket
+        j = i
+        while j < len(pieces) and pieces[j].bucket == bucket:
+            j += 1
+        group = pieces[i:j]
+        first = min(p.first_ms for p in group)
+        if (
+            current is not None
+            and first == bucket * BUCKET_MS == current.start_ms + length
+            and any(p.last_ms > first for p in group)
+        ):
+            group = split(bucket)
+        for piece in group:
+            ts = piece.first_ms
+            if current is None or ts - current.start_ms > length or ts - last_ts > length:
+                if current is not None and ts - last_ts > length:
+                    blocks.append(BlockRow(f"gap-{iso_seconds(last_ts + length)}", start_ms=last_ts + length,
+                                           end_ms=ts, is_gap=True))  # fmt: skip
+                start = ts - ts % HOUR_MS
+                current = BlockRow(iso_seconds(start), start_ms=start, end_ms=start + length)
+                blocks.append(current)
+            part = Totals.of(piece.model, piece.requests, piece.tokens, piece.cost_pusd, piece.unpriced)
+            current.add(piece.source, piece.model, part, piece.first_ms, piece.last_ms)
+            last_ts = piece.last_ms if last_ts is None else max(last_ts, piece.last_ms)
+        i = j
+    return blocks
 
 
 def blocks_report(
@@ -36,70 +98,54 @@ def blocks_report(
 ) -> Report:  # fmt: skip
     length = hours * HOUR_MS
     now_ms = int((now or datetime.now(UTC)).timestamp() * 1000)
-    blocks: list[Row] = []
-    current: Row | None = None
-    last_ts: int | None = None
-    for ts, source, model, inp, out, cw, cw1h, cr, rsn, cost in queries.timeline(
-        ledger.conn, query.event_filter(), query.mode
-    ):
-        if current is None or ts - current.extra["start_ms"] > length or ts - last_ts > length:
-            if current is not None and ts - last_ts > length:
-                gap = Row(f"gap-{_iso(last_ts + length)}")
-                gap.extra.update(start_ms=last_ts + length, end_ms=ts, is_gap=True, is_active=False)
-                blocks.append(gap)
-            start = ts - ts % HOUR_MS
-            current = Row(_iso(start))
-            current.extra.update(start_ms=start, end_ms=start + length, is_gap=False, is_active=False)
-            blocks.append(current)
-        part = Totals(inp, out, cw, cw1h, cr, rsn, 1, cost or 0, int(cost is None), {model} if cost is None else set())
-        current.add(source, model, part, ts, ts)
-        last_ts = ts
+    f = query.event_filter()
 
+    def split(bucket: int) -> list[Piece]:
+        return queries.requests_between(ledger, f, query.mode, bucket * BUCKET_MS, (bucket + 1) * BUCKET_MS)
+
+    blocks = _cut(queries.timeline(ledger, f, query.mode), length, split)
     limit = _limit(blocks, token_limit)
     for block in blocks:
-        x = block.extra
-        if x["is_gap"]:
+        if block.is_gap:
             continue
-        x["actual_end_ms"] = block.last_ms
-        x["is_active"] = now_ms - block.last_ms < length and now_ms < x["end_ms"]
-        if x["is_active"]:
+        block.actual_end_ms = block.last_ms
+        block.is_active = now_ms - block.last_ms < length and now_ms < block.end_ms
+        if block.is_active:
             _burn(block, now_ms)
         if limit is not None:
-            projected = x.get("projected_tokens", block.totals.total_tokens)
-            x["token_limit"] = {
-                "limit": limit,
-                "projected_tokens": projected,
-                "percent_used": round(projected / limit * 100, 1) if limit else None,
-                "status": "exceeds" if projected > limit else "warning" if projected > 0.8 * limit else "ok",
-            }
-    rows = [b for b in blocks if b.extra["is_active"]] if active_only else blocks
-    totals = Totals()
-    for row in rows:
-        totals.add(row.totals)
-    return Report("blocks", query, rows, totals)
+            projected = (
+                block.projected_tokens if block.projected_tokens is not None else block.totals.total_tokens
+            )
+            block.token_limit = TokenLimit(
+                limit=limit, projected_tokens=projected,
+                percent_used=round(projected / limit * 100, 1) if limit else None,
+                status="exceeds" if projected > limit else "warning" if projected > 0.8 * limit else "ok",
+            )  # fmt: skip
+    rows = [b for b in blocks if b.is_active] if active_only else blocks
+    return Report("blocks", query, rows, summed(rows))
 
 
-def _limit(blocks: list[Row], token_limit: str | None) -> int | None:
+def _limit(blocks: list[BlockRow], token_limit: str | None) -> int | None:
     if token_limit is None:
         return None
     if token_limit == "max":
-        done = [b.totals.total_tokens for b in blocks if not b.extra["is_gap"]]
+        done = [b.totals.total_tokens for b in blocks if not b.is_gap]
         return max(done) if done else None
     return int(token_limit)
 
 
-def _burn(block: Row, now_ms: int) -> None:
-    x = block.extra
+def _burn(block: BlockRow, now_ms: int) -> None:
     minutes = (block.last_ms - block.first_ms) / 60_000
-    remaining = round((x["end_ms"] - now_ms) / 60_000)
-    x["remaining_minutes"] = remaining
+    block.remaining_minutes = round((block.end_ms - now_ms) / 60_000)
     if minutes <= 0:
         return
     tokens_per_minute = block.totals.total_tokens / minutes
-    x["tokens_per_minute"] = round(tokens_per_minute, 1)
-    x["projected_tokens"] = round(block.totals.total_tokens + tokens_per_minute * remaining)
+    block.tokens_per_minute = round(tokens_per_minute, 1)
+    block.projected_tokens = round(block.totals.total_tokens + tokens_per_minute * block.remaining_minutes)
     cost = block.totals.cost_usd
     if cost is not None:
         cost_per_hour = cost / Decimal(str(minutes)) * 60
-        x["cost_per_hour_usd"] = cost_per_hour.quantize(Decimal("0.0001"))
-        x["projected_cost_usd"] = (cost + cost_per_hour / 60 * remaining).quantize(Decimal("0.01"))
+        block.cost_per_hour_usd = cost_per_hour.quantize(Decimal("0.0001"))
+        block.projected_cost_usd = (cost + cost_per_hour / 60 * block.remaining_minutes).quantize(
+            Decimal("0.01")
+        )

@@ -10,7 +10,7 @@ every refresh, and its totals tell when recent data changed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -125,16 +125,6 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
     )  # fmt: skip
 
 
-@dataclass
-class _FromInstant(Query):
-    """A query whose window opens at an exact instant rather than at a local midnight."""
-
-    start_ms: int = 0
-
-    def event_filter(self):
-        return replace(super().event_filter(), start_ms=self.start_ms)
-
-
 def recent_blocks(ledger: Ledger, query: Query, *, now: datetime, hours: int = 5,
                   anchor_ms: int | None = None) -> Report:  # fmt: skip
     """The blocks of the recent past, exactly as a report over the whole history would cut them.
@@ -145,8 +135,7 @@ def recent_blocks(ledger: Ledger, query: Query, *, now: datetime, hours: int = 5
     Without it the window opens at yesterday's local midnight and widens until it begins with a silence.
     """
     if anchor_ms is not None:
-        base = {f.name: getattr(query, f.name) for f in fields(Query)}
-        window = _FromInstant(**{**base, "since": None, "until": None, "start_ms": anchor_ms})
+        window = replace(query, since=None, until=None, start_ms=anchor_ms)
         return blocks_report(ledger, window, hours=hours, now=now)
     length = hours * HOUR_MS
     today = now.astimezone(query.tz).date()
@@ -155,34 +144,34 @@ def recent_blocks(ledger: Ledger, query: Query, *, now: datetime, hours: int = 5
         report = blocks_report(ledger, replace(query, since=since, until=None), hours=hours, now=now)
         rows = report.rows
         quiet_start = not rows or rows[0].first_ms - local_midnight_ms(since, query.tz) > length
-        if quiet_start or any(row.extra["is_gap"] for row in rows):
+        if quiet_start or any(row.is_gap for row in rows):
             return report
     return blocks_report(ledger, replace(query, since=None, until=None), hours=hours, now=now)
 
 
 def block_anchor(report: Report) -> int | None:
     """Where the newest block of a :func:`recent_blocks` report starts: the next call can read from there."""
-    starts = [row.extra["start_ms"] for row in report.rows if not row.extra["is_gap"]]
+    starts = [row.start_ms for row in report.rows if not row.is_gap]
     return starts[-1] if starts else None
 
 
 def active_block(report: Report, now: datetime) -> ActiveBlock | None:
-    row = next((r for r in reversed(report.rows) if r.extra["is_active"]), None)
+    row = next((r for r in reversed(report.rows) if r.is_active), None)
     if row is None:
         return None
-    x, t = row.extra, row.totals
+    t = row.totals
     now_ms = int(now.timestamp() * 1000)
     block = ActiveBlock(
-        start=ms_to_datetime(x["start_ms"]), end=ms_to_datetime(x["end_ms"]), totals=t,
-        elapsed_minutes=max(0, (now_ms - x["start_ms"]) // 60_000), remaining_minutes=x["remaining_minutes"],
+        start=ms_to_datetime(row.start_ms), end=ms_to_datetime(row.end_ms), totals=t,
+        elapsed_minutes=max(0, (now_ms - row.start_ms) // 60_000), remaining_minutes=row.remaining_minutes,
     )  # fmt: skip
     minutes = (row.last_ms - row.first_ms) / 60_000
     if minutes > 0:
         per_hour = Decimal(t.priced_pusd) / Decimal(str(minutes)) * 60
-        block.tokens_per_minute = x["tokens_per_minute"]
-        block.projected_tokens = x["projected_tokens"]
+        block.tokens_per_minute = row.tokens_per_minute
+        block.projected_tokens = row.projected_tokens
         block.cost_per_hour = Totals(priced_pusd=int(per_hour), unpriced_requests=t.unpriced_requests)
-        projected = t.priced_pusd + per_hour / 60 * x["remaining_minutes"]
+        projected = t.priced_pusd + per_hour / 60 * row.remaining_minutes
         block.projected_cost = Totals(priced_pusd=int(projected), unpriced_requests=t.unpriced_requests)
     return block
 

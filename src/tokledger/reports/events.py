@@ -8,8 +8,9 @@ was last read from.
 
 from __future__ import annotations
 
-from tokledger.ledger import Ledger, ms_to_datetime, pusd_to_usd, queries
+from tokledger.ledger import Ledger, queries
 from tokledger.reports import Query
+from tokledger.reports.format import iso, money_pusd
 
 KEYS = (
     "timestamp", "source", "model", "provider", "session_id", "project", "key", "request_id", "input_tokens",
@@ -18,23 +19,18 @@ KEYS = (
 )  # fmt: skip
 
 
-def _money(pusd: int | None) -> float | None:
-    value = pusd_to_usd(pusd)
-    return None if value is None else float(round(value, 10))
-
-
 def event_list(ledger: Ledger, query: Query, limit: int | None = 100) -> list[dict]:
     """The newest ``limit`` events of the selection (all with None), oldest first, as dicts with :data:`KEYS`."""
     out = []
-    for row in queries.event_details(ledger.conn, query.event_filter(), query.mode, limit):
+    for row in queries.event_details(ledger, query.event_filter(), query.mode, limit):
         (ts, source, model, provider, session, project, key, request_id, inp, outp, cw, cw1h, cr, rsn,
          cost, calculated, logged, basis, path) = row  # fmt: skip
         out.append({
-            "timestamp": ms_to_datetime(ts).isoformat().replace("+00:00", "Z"), "source": source, "model": model,
+            "timestamp": iso(ts), "source": source, "model": model,
             "provider": provider, "session_id": session, "project": project, "key": key, "request_id": request_id,
             "input_tokens": inp, "output_tokens": outp, "cache_write_tokens": cw, "cache_write_1h_tokens": cw1h,
             "cache_read_tokens": cr, "reasoning_tokens": rsn, "total_tokens": inp + outp + cw + cr,
-            "cost_usd": _money(cost), "calculated_cost_usd": _money(calculated), "logged_cost_usd": _money(logged),
+            "cost_usd": money_pusd(cost), "calculated_cost_usd": money_pusd(calculated), "logged_cost_usd": money_pusd(logged),
             "price_basis": basis, "file": path,
         })  # fmt: skip
     return out

@@ -25,8 +25,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from tokledger import __version__
 from tokledger.ledger import Ledger, pusd_to_usd, queries
-from tokledger.reports import Query, Report, Row, Totals, usage_report
-from tokledger.reports.render import _money, row_dict, totals_dict
+from tokledger.reports import Query, Report, Row, Totals, summed, usage_report
+from tokledger.reports.format import money
+from tokledger.reports.render import row_dict, totals_dict
 
 ONE_DAY = timedelta(days=1)
 
@@ -40,7 +41,7 @@ def known_sources(ledger: Ledger) -> list[str]:
     """Every registered source and every source the ledger holds events of (history outlives modules)."""
     from tokledger.sources import SOURCES
 
-    return sorted(set(SOURCES) | set(queries.source_counts(ledger.conn)))
+    return sorted(set(SOURCES) | set(queries.source_counts(ledger)))
 
 
 def grader(values: Iterable[float]):
@@ -88,13 +89,6 @@ def streaks(active: list[date], today: date) -> tuple[int, dict]:
     return current, longest
 
 
-def _summed(rows) -> Totals:
-    total = Totals()
-    for row in rows:
-        total.add(row.totals)
-    return total
-
-
 def _unpriced(t: Totals) -> dict:
     return {"requests": t.unpriced_requests, "models": sorted(t.unpriced_models)}
 
@@ -112,7 +106,7 @@ def _best_day(days: dict[date, Row]) -> dict | None:
 
 def _average(total: Totals, active_days: int) -> dict:
     n = max(1, active_days)
-    return {"cost_usd_priced": _money(total.cost_usd_priced / n), "total_tokens": round(total.total_tokens / n),
+    return {"cost_usd_priced": money(total.cost_usd_priced / n), "total_tokens": round(total.total_tokens / n),
             "requests": round(total.requests / n, 1)}  # fmt: skip
 
 
@@ -134,7 +128,7 @@ def years(report: Report) -> list[dict]:
         active = _active(days)
         out.append({"year": year, "first_day": active[0].isoformat() if active else None,
                     "last_day": active[-1].isoformat() if active else None, "active_days": len(active),
-                    **totals_dict(_summed(days.values()))})  # fmt: skip
+                    **totals_dict(summed(days.values()))})  # fmt: skip
     return out
 
 
@@ -149,7 +143,7 @@ def graph_data(report: Report, year: int | None = None, *, today: date, now: dat
     start, end = date(year, 1, 1), date(year, 12, 31)
     days = _days(report, start, end)
     active = _active(days)
-    total = _summed(days.values())
+    total = summed(days.values())
     top_cost = max((r.totals.priced_pusd for r in days.values()), default=0)
     top_tokens = max((r.totals.total_tokens for r in days.values()), default=0)
     by_cost = grader(r.totals.priced_pusd for r in days.values())
@@ -170,16 +164,24 @@ def graph_data(report: Report, year: int | None = None, *, today: date, now: dat
     return {
         "meta": {
             "generated_at": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tokledger": __version__, "timezone": report.query.tz.key, "mode": report.query.mode,
-            "year": year, "range": {"start": start.isoformat(), "end": end.isoformat()},
+            "tokledger": __version__,
+            "timezone": report.query.tz.key,
+            "mode": report.query.mode,
+            "year": year,
+            "range": {"start": start.isoformat(), "end": end.isoformat()},
             "filters": {"sources": list(report.query.sources), "models": list(report.query.models)},
         },
         "summary": {
-            **totals_dict(total), "days": (end - start).days + 1, "active_days": len(active),
+            **totals_dict(total),
+            "days": (end - start).days + 1,
+            "active_days": len(active),
             "average_per_active_day": _average(total, len(active)),
-            "max_day": {"cost_usd_priced": _money(pusd_to_usd(top_cost)), "total_tokens": top_tokens},
-            "best_day": _best_day(days), "current_streak": current, "longest_streak": longest,
-            "sources": list(_grouped(days, by_source=True)), "models": list(_grouped(days, by_source=False)),
+            "max_day": {"cost_usd_priced": money(pusd_to_usd(top_cost)), "total_tokens": top_tokens},
+            "best_day": _best_day(days),
+            "current_streak": current,
+            "longest_streak": longest,
+            "sources": list(_grouped(days, by_source=True)),
+            "models": list(_grouped(days, by_source=False)),
             "unpriced": _unpriced(total),
         },
         "years": years(report),
@@ -191,7 +193,7 @@ def overview(report: Report, *, today: date, since: date | None = None, until: d
     """The headline numbers of a daily report's rows between ``since`` and ``until`` (inclusive)."""
     days = _days(report, since, until)
     active = _active(days)
-    total = _summed(days.values())
+    total = summed(days.values())
     first = since or (active[0] if active else None)
     last = until or (active[-1] if active else None)
     if first and last and first <= today < last:
@@ -203,9 +205,12 @@ def overview(report: Report, *, today: date, since: date | None = None, until: d
         "timezone": report.query.tz.key,
         "mode": report.query.mode,
         "today": today.isoformat(),
-        "range": {"since": since and since.isoformat(), "until": until and until.isoformat(),
-                  "first_day": active[0].isoformat() if active else None,
-                  "last_day": active[-1].isoformat() if active else None},
+        "range": {
+            "since": since and since.isoformat(),
+            "until": until and until.isoformat(),
+            "first_day": active[0].isoformat() if active else None,
+            "last_day": active[-1].isoformat() if active else None,
+        },
         "totals": totals_dict(total),
         "unpriced": _unpriced(total),
         "days": (last - first).days + 1 if first and last and last >= first else 0,

@@ -95,13 +95,17 @@ def to_svg(doc: dict, *, metric: str = "cost", palette: str = "green", theme: st
     width, height = LEFT + weeks * PITCH + 14, TOP + 7 * PITCH + 46
     font = "-apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif"
     out = [
-        (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-         f' role="img" aria-label="{escape(headline(doc))}">'),
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+            f' role="img" aria-label="{escape(headline(doc))}">'
+        ),
         f"<title>tokledger {escape(headline(doc))}</title>",
         f'<rect class="background" width="{width}" height="{height}" rx="6" fill="{t["background"]}"/>',
         # Presentation attributes, not a <style> sheet: an SVG inlined into a page must not restyle the page.
-        (f'<text x="{LEFT}" y="20" font-family="{font}" font-size="13" font-weight="600" fill="{t["heading"]}">'
-         f"{escape(headline(doc))}</text>"),
+        (
+            f'<text x="{LEFT}" y="20" font-family="{font}" font-size="13" font-weight="600" fill="{t["heading"]}">'
+            f"{escape(headline(doc))}</text>"
+        ),
         f'<g font-family="{font}" font-size="10" fill="{t["text"]}">',
     ]
     for c in days:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -90,18 +89,6 @@ def offset_spans(tz: ZoneInfo, start_ms: int, end_ms: int) -> list[tuple[int, in
             spans.append(((lo // 1000 + 1) * 1000, offset(nxt)))  # zone rules change on whole seconds
         t = nxt
     return spans
-
-
-def day_number_sql(spans: list[tuple[int, int]]) -> tuple[str, list[int]]:
-    """A SQL expression giving each event's local day as days since 1970-01-01 (``ts`` in UTC ms)."""
-    if len(spans) == 1:
-        return f"(ts + ?) / {DAY_MS}", [spans[0][1]]
-    cases, args = [], []
-    for (_, off), (until, _) in itertools.pairwise(spans):
-        cases.append(f"WHEN ts < ? THEN (ts + ?) / {DAY_MS}")
-        args += [until, off]
-    args.append(spans[-1][1])
-    return f"CASE {' '.join(cases)} ELSE (ts + ?) / {DAY_MS} END", args
 
 
 EPOCH_DAY = date(1970, 1, 1)

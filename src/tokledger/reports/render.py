@@ -20,32 +20,31 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import Decimal
+from dataclasses import asdict
 
+from tokledger.events import TOKEN_FIELDS
 from tokledger.ledger import ms_to_datetime
-from tokledger.reports import Report, Row, Totals
-
-TOKEN_KEYS = (
-    "input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens", "cache_read_tokens",
-    "reasoning_tokens", "total_tokens",
-)  # fmt: skip
+from tokledger.reports import KINDS, Report, Row, Totals
+from tokledger.reports.blocks import BlockRow
+from tokledger.reports.format import cost_text, integer, iso, money, printable
 
 
-def _money(value: Decimal | None) -> float | None:
-    return None if value is None else float(round(value, 10))
+def escape(text: str) -> str:
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+TOKEN_KEYS = (*TOKEN_FIELDS, "total_tokens")
 
 
 def totals_dict(t: Totals) -> dict:
     out: dict = {key: getattr(t, key) for key in TOKEN_KEYS}
     out["requests"] = t.requests
-    out["cost_usd"] = _money(t.cost_usd)
-    out["cost_usd_priced"] = _money(t.cost_usd_priced)
+    out["cost_usd"] = money(t.cost_usd)
+    out["cost_usd_priced"] = money(t.cost_usd_priced)
     out["unpriced_requests"] = t.unpriced_requests
     return out
-
-
-def _iso(ms: int | None) -> str | None:
-    return None if ms is None else ms_to_datetime(ms).isoformat().replace("+00:00", "Z")
 
 
 def parts(row: Row, breakdown: str | bool | None) -> list[tuple[tuple[str, str], Totals]]:
@@ -60,23 +59,22 @@ def parts(row: Row, breakdown: str | bool | None) -> list[tuple[tuple[str, str],
 
 def row_dict(report: Report, row: Row, breakdown: str | bool | None) -> dict:
     out = {"period": row.period, **totals_dict(row.totals)}
-    x = row.extra
     if report.kind == "session":
-        out["project"] = x.get("project")
-        out["first_timestamp"] = _iso(row.first_ms)
-        out["last_timestamp"] = _iso(row.last_ms)
-    if report.kind == "blocks":
-        out.update(start=_iso(x["start_ms"]), end=_iso(x["end_ms"]), actual_end=_iso(x.get("actual_end_ms")),
-                   is_active=x["is_active"], is_gap=x["is_gap"])  # fmt: skip
-        if "tokens_per_minute" in x:
-            out["burn_rate"] = {"tokens_per_minute": x["tokens_per_minute"],
-                                "cost_per_hour_usd": _money(x.get("cost_per_hour_usd"))}  # fmt: skip
-        if x["is_active"]:
-            out["projection"] = {"remaining_minutes": x.get("remaining_minutes"),
-                                 "total_tokens": x.get("projected_tokens", row.totals.total_tokens),
-                                 "cost_usd": _money(x.get("projected_cost_usd"))}  # fmt: skip
-        if "token_limit" in x:
-            out["token_limit"] = x["token_limit"]
+        out["project"] = row.project
+        out["first_timestamp"] = iso(row.first_ms)
+        out["last_timestamp"] = iso(row.last_ms)
+    if isinstance(row, BlockRow):
+        out.update(start=iso(row.start_ms), end=iso(row.end_ms), actual_end=iso(row.actual_end_ms),
+                   is_active=row.is_active, is_gap=row.is_gap)  # fmt: skip
+        if row.tokens_per_minute is not None:
+            out["burn_rate"] = {"tokens_per_minute": row.tokens_per_minute,
+                                "cost_per_hour_usd": money(row.cost_per_hour_usd)}  # fmt: skip
+        if row.is_active:
+            projected = row.projected_tokens if row.projected_tokens is not None else row.totals.total_tokens
+            out["projection"] = {"remaining_minutes": row.remaining_minutes, "total_tokens": projected,
+                                 "cost_usd": money(row.projected_cost_usd)}  # fmt: skip
+        if row.token_limit is not None:
+            out["token_limit"] = asdict(row.token_limit)
     if breakdown == "source":
         out["sources"] = [{"source": source, **totals_dict(t)} for (source, _), t in parts(row, breakdown)]
     elif breakdown:
@@ -118,78 +116,69 @@ def to_csv(report: Report, breakdown: str | bool | None) -> str:
 
 # -- tables -----------------------------------------------------------------------------------------
 
-TITLES = {
-    "daily": "Daily", "weekly": "Weekly", "monthly": "Monthly", "session": "Session", "project": "Project",
-    "model": "Model", "today": "Model", "blocks": "Block",
-}  # fmt: skip
-
 
 def fmt_cost(t: Totals) -> str:
-    if t.unpriced_requests and t.priced_pusd == 0:
-        return "unpriced"
-    text = f"${t.cost_usd_priced:,.2f}"
-    return text + "*" if t.unpriced_requests else text
+    return cost_text(t.priced_pusd, t.unpriced_requests)
 
 
-def fmt_int(n: int) -> str:
-    return f"{n:,}"
+def _label(report: Report) -> str:
+    return "Block" if report.kind == "blocks" else KINDS[report.kind].label
 
 
 def _period_text(report: Report, row: Row) -> str:
-    if report.kind == "blocks":
-        x = row.extra
-        start = ms_to_datetime(x["start_ms"]).astimezone(report.query.tz).strftime("%Y-%m-%d %H:%M")
-        if x["is_gap"]:
+    if isinstance(row, BlockRow):
+        start = ms_to_datetime(row.start_ms).astimezone(report.query.tz).strftime("%Y-%m-%d %H:%M")
+        if row.is_gap:
             return f"{start} (gap)"
-        return f"{start} (active)" if x["is_active"] else start
-    if report.kind == "session" and row.extra.get("project"):
-        return f"{row.period}\n[dim]{row.extra['project']}[/dim]"
-    return row.period
+        return f"{start} (active)" if row.is_active else start
+    period = printable(row.period)
+    if report.kind == "session" and row.project:
+        return f"{period}\n[dim]{escape(printable(row.project))}[/dim]"
+    return escape(period)
 
 
 def to_table(report: Report, breakdown: str | bool | None, title: str | None = None):
     from rich.table import Table
 
     table = Table(title=title, show_footer=True, header_style="bold", footer_style="bold")
-    table.add_column(TITLES[report.kind], footer="Total", overflow="fold", min_width=10)
+    table.add_column(_label(report), footer="Total", overflow="fold", min_width=10)
     for name, key in (("Input", "input_tokens"), ("Output", "output_tokens"), ("Cache write", "cache_write_tokens"),
                       ("Cache read", "cache_read_tokens"), ("Total", "total_tokens")):  # fmt: skip
-        table.add_column(name, justify="right", footer=fmt_int(getattr(report.totals, key)), no_wrap=True)
+        table.add_column(name, justify="right", footer=integer(getattr(report.totals, key)), no_wrap=True)
     table.add_column("Cost", justify="right", footer=fmt_cost(report.totals), no_wrap=True)
     for row in report.rows:
         t = row.totals
         table.add_row(_period_text(report, row), *_cells(t))
         for (source, model), part in sorted(parts(row, breakdown), key=lambda kv: -kv[1].total_tokens):
-            label = f"{source} · {model}" if model else source
-            table.add_row(f"  [dim]└ {label}[/dim]", *_cells(part), style="dim")
+            label = f"{source} · {printable(model)}" if model else source
+            table.add_row(f"  [dim]└ {escape(label)}[/dim]", *_cells(part), style="dim")
     return table
 
 
 def _cells(t: Totals) -> list[str]:
-    return [fmt_int(t.input_tokens), fmt_int(t.output_tokens), fmt_int(t.cache_write_tokens),
-            fmt_int(t.cache_read_tokens), fmt_int(t.total_tokens), fmt_cost(t)]  # fmt: skip
+    return [integer(t.input_tokens), integer(t.output_tokens), integer(t.cache_write_tokens),
+            integer(t.cache_read_tokens), integer(t.total_tokens), fmt_cost(t)]  # fmt: skip
 
 
 def _active_block_line(report: Report) -> str | None:
     for row in report.rows:
-        x = row.extra
-        if report.kind != "blocks" or not x.get("is_active"):
+        if not isinstance(row, BlockRow) or not row.is_active:
             continue
         tz = report.query.tz
-        start = ms_to_datetime(x["start_ms"]).astimezone(tz)
-        end = ms_to_datetime(x["end_ms"]).astimezone(tz)
-        parts = [f"active block {start:%H:%M}–{end:%H:%M}", f"{x.get('remaining_minutes', 0)} min left"]
-        if "tokens_per_minute" in x:
-            parts.append(f"burn {x['tokens_per_minute']:,.0f} tokens/min")
-            if "cost_per_hour_usd" in x:
-                parts.append(f"${x['cost_per_hour_usd']:,.2f}/h")
-            projected = f"projected at {end:%H:%M}: {x['projected_tokens']:,} tokens"
-            if "projected_cost_usd" in x:
-                projected += f", ${x['projected_cost_usd']:,.2f}"
+        start = ms_to_datetime(row.start_ms).astimezone(tz)
+        end = ms_to_datetime(row.end_ms).astimezone(tz)
+        parts = [f"active block {start:%H:%M}–{end:%H:%M}", f"{row.remaining_minutes or 0} min left"]
+        if row.tokens_per_minute is not None:
+            parts.append(f"burn {row.tokens_per_minute:,.0f} tokens/min")
+            if row.cost_per_hour_usd is not None:
+                parts.append(f"${row.cost_per_hour_usd:,.2f}/h")
+            projected = f"projected at {end:%H:%M}: {row.projected_tokens:,} tokens"
+            if row.projected_cost_usd is not None:
+                projected += f", ${row.projected_cost_usd:,.2f}"
             parts.append(projected)
-        if "token_limit" in x:
-            limit = x["token_limit"]
-            parts.append(f"limit {limit['limit']:,}: {limit['status']} ({limit['percent_used']}%)")
+        if row.token_limit is not None:
+            limit = row.token_limit
+            parts.append(f"limit {limit.limit:,}: {limit.status} ({limit.percent_used}%)")
         return "; ".join(parts)
     return None
 
@@ -201,9 +190,33 @@ def footnotes(report: Report) -> list[str]:
         lines.append(active)
     t = report.totals
     if t.unpriced_requests:
-        models = ", ".join(report.unpriced_models)
+        models = ", ".join(printable(m) for m in report.unpriced_models)
         lines.append(
-            f"unpriced: {t.unpriced_requests:,} requests (models {models}); "
-            "* marks costs that leave them out — add a [prices.\"model\"] entry to the config to price them"
+            escape(
+                f"unpriced: {t.unpriced_requests:,} requests (models {models}); "
+                '* marks costs that leave them out — add a [prices."model"] entry to the config to price them'
+            )
         )
     return lines
+
+
+def events_table(rows: list[dict], query):
+    """The ``events`` listing as a Rich table (rows as :func:`tokledger.reports.events.event_list` gives them)."""
+    from datetime import datetime
+
+    from rich.table import Table
+
+    numeric = ("Input", "Output", "Cache write", "Cache read", "Cost")
+    table = Table(header_style="bold")
+    for col in ("Time", "Source", "Model", *numeric, "Price basis"):
+        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold")
+    for r in rows:
+        when = datetime.fromisoformat(r["timestamp"]).astimezone(query.tz)
+        cost = "unpriced" if r["cost_usd"] is None else f"${r['cost_usd']:,.6f}"
+        basis = r["price_basis"] or ("logged by the source" if r["logged_cost_usd"] is not None else "-")
+        if r["logged_cost_usd"] is not None and query.mode != "calculate":
+            basis = f"logged ${r['logged_cost_usd']:,.6f}; calculated: {basis}"
+        table.add_row(f"{when:%Y-%m-%d %H:%M:%S}", r["source"], escape(printable(r["model"])),
+                      integer(r["input_tokens"]), integer(r["output_tokens"]), integer(r["cache_write_tokens"]),
+                      integer(r["cache_read_tokens"]), cost, escape(basis))  # fmt: skip
+    return table

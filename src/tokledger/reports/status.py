@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tokledger.ledger import Ledger, ms_to_datetime, queries
+from tokledger.ledger import Ledger, queries
+from tokledger.reports.format import iso
 from tokledger.sources import SOURCES
-
-
-def _iso(ms: int | None) -> str | None:
-    return ms_to_datetime(ms).isoformat().replace("+00:00", "Z") if ms else None
 
 
 def source_status(ledger: Ledger) -> list[dict]:
@@ -19,8 +16,8 @@ def source_status(ledger: Ledger) -> list[dict]:
     last sync), ``found``, ``files``, ``events``, ``skipped_lines``, ``last_event``, ``last_sync`` (ISO UTC
     or null) and ``notices`` (one-line problems of the last sync).
     """
-    conn = ledger.conn
-    events, files, status = queries.source_counts(conn), queries.file_counts(conn), queries.source_status(conn)
+    events, files = queries.source_counts(ledger), queries.file_counts(ledger)
+    status = queries.source_status(ledger)
     out = []
     for name, source in SOURCES.items():
         n_events, last_event = events.get(name, (0, None))
@@ -29,6 +26,6 @@ def source_status(ledger: Ledger) -> list[dict]:
         out.append({
             "source": name, "title": source.title, "accuracy": source.accuracy, "paths": json.loads(roots),
             "found": n_files > 0 or n_events > 0, "files": n_files, "events": n_events, "skipped_lines": skipped,
-            "last_event": _iso(last_event), "last_sync": _iso(synced), "notices": json.loads(notices),
+            "last_event": iso(last_event or None), "last_sync": iso(synced or None), "notices": json.loads(notices),
         })  # fmt: skip
     return out

@@ -29,7 +29,9 @@ def find_files(roots: Iterable[Path], suffix: str, notices: list[str] | None = N
     return found
 
 
-def _walk(top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set, notices: list | None) -> None:
+def _walk(
+    top: str, suffix: str, out: list[str], seen_files: set, seen_dirs: set, notices: list | None
+) -> None:
     try:
         st = os.stat(top)
     except OSError:

@@ -87,11 +87,20 @@ def scan(path: Path, start: int, needle: bytes, state: ScanState) -> Iterator[by
             yield carry
 
 
-MALFORMED = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, OverflowError, TypeError)
+MALFORMED = (
+    msgspec.DecodeError,
+    msgspec.ValidationError,
+    UnicodeDecodeError,
+    ValueError,
+    OverflowError,
+    TypeError,
+)
 """What a line's decoder may raise for a malformed record: the line is skipped and counted."""
 
 
-def read_events(path: Path, start: int, needle: bytes, to_event: Callable[[bytes], UsageEvent | None]) -> ParseResult:
+def read_events(
+    path: Path, start: int, needle: bytes, to_event: Callable[[bytes], UsageEvent | None]
+) -> ParseResult:
     """The loop every JSON Lines source shares.
 
     Each line holding ``needle`` is checked to be UTF-8 and handed to ``to_event``, which decodes it and

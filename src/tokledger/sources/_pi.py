@@ -82,7 +82,6 @@ class _State:
         self.branched = bool(entry.branchedFrom or entry.parentSession)
 
 
-
 def _first_line(path: Path) -> bytes:
     with open(path, "rb") as f:
         return f.readline(HEADER_MAX)
@@ -93,7 +92,12 @@ def _event(source: str, entry: _Entry, st: _State) -> UsageEvent | None:
     if message is None or message.role != "assistant" or message.usage is None:
         return None
     usage = message.usage
-    tokens = token_count(usage.input), token_count(usage.output), token_count(usage.cacheRead), token_count(usage.cacheWrite)
+    tokens = (
+        token_count(usage.input),
+        token_count(usage.output),
+        token_count(usage.cacheRead),
+        token_count(usage.cacheWrite),
+    )
     if not any(tokens):
         return None
     provider, model = message.provider or st.provider, message.model or st.model or "unknown"

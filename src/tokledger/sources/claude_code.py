@@ -140,7 +140,6 @@ def _path_project(path: Path) -> str | None:
     return None
 
 
-
 def _event(line: _Line, raw: bytes) -> UsageEvent | None:
     message = line.message
     if message is None or message.usage is None or line.type not in ("assistant", None):
@@ -162,7 +161,8 @@ def _event(line: _Line, raw: bytes) -> UsageEvent | None:
         timestamp = timestamp.replace(tzinfo=UTC)
     return UsageEvent(
         source=NAME,
-        key=message.id or (f"req:{line.requestId}" if line.requestId else None)
+        key=message.id
+        or (f"req:{line.requestId}" if line.requestId else None)
         or (f"uuid:{line.uuid}" if line.uuid else "line:" + blake2b(raw, digest_size=12).hexdigest()),
         timestamp=timestamp,
         model=message.model or "unknown",

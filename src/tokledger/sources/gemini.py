@@ -101,13 +101,18 @@ _decode_message = msgspec.json.Decoder(_Message).decode
 _decode_line = msgspec.json.Decoder(_Line).decode
 
 
-
 def _event(m: _Message) -> UsageEvent | None:
     """The usage of one message (session and project are filled in later), or None when it has none."""
     if m.type not in ("gemini", None) or m.tokens is None:
         return None
     t = m.tokens
-    inp, cached, out, thoughts, tool = token_count(t.input), token_count(t.cached), token_count(t.output), token_count(t.thoughts), token_count(t.tool)
+    inp, cached, out, thoughts, tool = (
+        token_count(t.input),
+        token_count(t.cached),
+        token_count(t.output),
+        token_count(t.thoughts),
+        token_count(t.tool),
+    )
     if not (inp or cached or out or thoughts or tool):
         return None
     if not m.id or m.timestamp is None:

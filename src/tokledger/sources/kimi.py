@@ -141,7 +141,6 @@ def configured_model(home: Path | None) -> str:
     return alias if isinstance(alias, str) and alias else "unknown"
 
 
-
 def _event(line: _Line, session: str, agent: str | None, model: str) -> UsageEvent | None:
     if line.type == "usage.record":
         if line.usage is None or line.time is None:

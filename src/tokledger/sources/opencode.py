@@ -107,7 +107,6 @@ class _Message(msgspec.Struct):
 _decode = msgspec.json.Decoder(_Message).decode
 
 
-
 def _event(m: _Message, key: str | None, session: str | None, created_ms: int | None,
            directory: str | None, assistant: bool = False) -> UsageEvent | None:  # fmt: skip
     """The usage of one message, or None when it is not an assistant message or adds nothing."""

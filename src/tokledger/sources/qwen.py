@@ -94,7 +94,6 @@ def discover(env: Env) -> Discovery:
     return Discovery(roots=[projects], files=find_files(chats, ".jsonl", notices), notices=notices)
 
 
-
 def _event(record: _Record) -> UsageEvent | None:
     usage = record.usageMetadata
     if usage is None or record.type != "assistant":

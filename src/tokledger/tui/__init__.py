@@ -8,20 +8,15 @@ imported by :func:`run` only.
 
 from __future__ import annotations
 
-from tokledger.env import Env
-from tokledger.ingest import ProgressFn
-from tokledger.ledger import Ledger
-from tokledger.pricing import Pricer
 from tokledger.reports import Query
-from tokledger.tui.refresh import Refresher
+from tokledger.tui.refresh import ProgressFn, Refresher
+from tokledger.workspace import Workspace
 
 
-def prepare(
-    ledger: Ledger, env: Env, pricer: Pricer, query: Query, *, progress: ProgressFn | None = None
-) -> Refresher:
+def prepare(workspace: Workspace, query: Query, *, progress: ProgressFn | None = None) -> Refresher:
     """The dashboard's data source, synced once before the UI starts any thread (so that a first import
     of a large history may use a parser process per core); a source that fails is shown, not fatal."""
-    refresher = Refresher(ledger, env, pricer, query)
+    refresher = Refresher(workspace, query)
     refresher.prime(progress)
     return refresher
 

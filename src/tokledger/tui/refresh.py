@@ -19,12 +19,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from tokledger import ingest
-from tokledger.env import Env
-from tokledger.ingest import ProgressFn
-from tokledger.ledger import Ledger
-from tokledger.pricing import Pricer
 from tokledger.reports import Query, Totals
 from tokledger.reports.dashboard import (
     Dashboard,
@@ -34,10 +30,13 @@ from tokledger.reports.dashboard import (
     recent_blocks,
     usage_panels,
 )
-from tokledger.reports.status import source_status
-from tokledger.sources import SOURCES
+from tokledger.workspace import Workspace
+
+if TYPE_CHECKING:
+    from tokledger.ingest import SyncReport
 
 Clock = Callable[[], datetime]
+ProgressFn = Callable[[int, int], None]
 
 
 class Cancelled(Exception):
@@ -80,9 +79,9 @@ def system_clock() -> datetime:
 
 
 class Refresher:
-    def __init__(self, ledger: Ledger, env: Env, pricer: Pricer, query: Query, *, clock: Clock = system_clock,
-                 hours: int = 5, full_every: float = 300.0):  # fmt: skip
-        self.ledger, self.env, self.pricer, self.query = ledger, env, pricer, query
+    def __init__(self, workspace: Workspace, query: Query, *, clock: Clock = system_clock, hours: int = 5,
+                 full_every: float = 300.0):  # fmt: skip
+        self.workspace, self.query = workspace, query
         self.clock, self.hours, self.full_every = clock, hours, full_every
         self.failing: dict[str, str] = {}
         self._lock = threading.Lock()
@@ -92,7 +91,11 @@ class Refresher:
     @property
     def sources(self) -> list[str]:
         """The sources this dashboard syncs and can show, in registry order."""
-        return [name for name in SOURCES if not self.query.sources or name in self.query.sources]
+        return [
+            name
+            for name in self.workspace.source_names
+            if not self.query.sources or name in self.query.sources
+        ]
 
     def prime(self, progress: ProgressFn | None = None) -> None:
         """Sync with a parser process per core; only while the program has no other thread."""
@@ -113,16 +116,17 @@ class Refresher:
                 or time.monotonic() - cache.built > self.full_every
             )  # fmt: skip
             anchor = None if rebuild or cache is None else cache.anchor
-            blocks = recent_blocks(self.ledger, query, now=now, hours=self.hours, anchor_ms=anchor)
+            ledger = self.workspace.ledger
+            blocks = recent_blocks(ledger, query, now=now, hours=self.hours, anchor_ms=anchor)
             # The newest block changing without our sync reading anything: another process wrote the ledger.
             anchor = block_anchor(blocks)
-            newest = next((r.totals for r in reversed(blocks.rows) if not r.extra["is_gap"]), Totals())
+            newest = next((r.totals for r in reversed(blocks.rows) if not r.is_gap), Totals())
             fingerprint = (anchor, newest.requests, newest.total_tokens, newest.priced_pusd,
                            newest.unpriced_requests, self._notices)  # fmt: skip
             if rebuild or cache.fingerprint != fingerprint:
                 rebuild = True
-                usage = usage_panels(self.ledger, query, days=view.days, now=now)
-                cache = _Cache(key, fingerprint, time.monotonic(), usage, source_status(self.ledger), anchor)
+                usage = usage_panels(ledger, query, days=view.days, now=now)
+                cache = _Cache(key, fingerprint, time.monotonic(), usage, self.workspace.sources(), anchor)
             self._cache = cache = replace(cache, anchor=anchor)
             board = Dashboard(now, query, view.days, cache.usage, active_block(blocks, now), cache.status)
             errors = dict(self.failing)
@@ -134,7 +138,7 @@ class Refresher:
         """Sync every source; True when anything new was read. Raises :class:`Cancelled` from ``progress``."""
         names = self.sources
         healthy = [n for n in names if n not in self.failing]
-        reports: list[ingest.SyncReport] = []
+        reports: list[SyncReport] = []
         alone = [n for n in names if n in self.failing]
         if healthy:
             try:
@@ -155,6 +159,6 @@ class Refresher:
         self._notices = tuple(n for r in reports for s in r.sources.values() for n in s.notices)
         return any(r.changed for r in reports)
 
-    def _sync_one(self, names: list[str], progress: ProgressFn | None, jobs: int | None) -> ingest.SyncReport:
+    def _sync_one(self, names: list[str], progress: ProgressFn | None, jobs: int | None) -> SyncReport:
         # jobs=1 from the UI's worker threads: forking a threaded program can deadlock the child.
-        return ingest.sync(self.ledger, self.env, self.pricer, only=names, jobs=jobs, progress=progress)
+        return self.workspace.sync(names, jobs=jobs, progress=progress)

@@ -22,66 +22,29 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tokledger.config import COST_MODES
-from tokledger.errors import TokledgerError
-from tokledger.reports import KINDS, Query, today, usage_report
+from tokledger.errors import OptionError, TokledgerError
+from tokledger.reports import KINDS, Query, today
 from tokledger.reports import graph as graphs
-from tokledger.reports.periods import WEEKDAYS, parse_day, zone
+from tokledger.reports.periods import parse_day
+from tokledger.reports.query import whole_number
 from tokledger.web.backend import Backend
 
 STATIC = Path(__file__).parent / "static"
 TRUE = ("1", "true", "yes", "on")
 
 
-class ParamError(TokledgerError):
-    pass
-
-
-def _split(value: str | None) -> tuple[str, ...]:
-    return tuple(v.strip() for v in value.split(",") if v.strip()) if value else ()
-
-
-def _int(params, name: str, low: int, high: int) -> int | None:
-    value = params.get(name)
-    if not value:
-        return None
-    if not value.strip().isdigit() or not low <= int(value) <= high:
-        raise ParamError(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
-    return int(value)
-
-
 def parse_query(backend: Backend, params, *, dated: bool = True) -> Query:
-    """A :class:`Query` from CLI-named parameters (``--year`` narrows ``since``/``until`` as in the CLI)."""
-    since = parse_day(params["since"], "since") if dated and params.get("since") else None
-    until = parse_day(params["until"], "until") if dated and params.get("until") else None
-    year = _int(params, "year", 1970, 9999) if dated else None
-    if year:
-        since = max(since or date(year, 1, 1), date(year, 1, 1))
-        until = min(until or date(year, 12, 31), date(year, 12, 31))
-    if since and until and since > until:
-        raise ParamError(f"since {since} is after until {until}")
-    sources = _split(params.get("source"))
-    if sources:
-        known = backend.cached(("sources-known",), lambda: _known_sources(backend))
-        for name in sources:
-            if name not in known:
-                raise ParamError(f"unknown source {name!r} (known: {', '.join(known)})")
-    mode = params.get("mode") or backend.config.mode
-    if mode not in COST_MODES:
-        raise ParamError(f"mode: expected one of {', '.join(COST_MODES)}, got {mode!r}")
-    week = params.get("start_of_week") or "monday"
-    if week not in WEEKDAYS:
-        raise ParamError(f"start_of_week: expected a weekday name, got {week!r}")
-    return Query(
-        tz=zone(params.get("timezone") or backend.timezone), since=since, until=until, sources=sources,
-        models=_split(params.get("model")), projects=_split(params.get("project")),
-        sessions=_split(params.get("id")), mode=mode, start_of_week=WEEKDAYS.index(week),
-    )  # fmt: skip
+    """A :class:`Query` from CLI-named parameters (``year`` narrows ``since``/``until`` as in the CLI)."""
+    known = backend.cached(("sources-known",), lambda: _known_sources(backend))
+    given = dict(params)
+    if given.get("timezone") is None and backend.timezone:
+        given["timezone"] = backend.timezone
+    return backend.workspace.query(given, known=known, dated=dated)
 
 
 def _known_sources(backend: Backend) -> list[str]:
-    with backend.reader() as ledger:
-        return graphs.known_sources(ledger)
+    with backend.reader() as workspace:
+        return workspace.known_sources()
 
 
 def _key(q: Query) -> tuple:
@@ -92,8 +55,8 @@ def _history(backend: Backend, q: Query):
     base = Query(tz=q.tz, sources=q.sources, models=q.models, projects=q.projects, mode=q.mode)
 
     def compute():
-        with backend.reader() as ledger:
-            return graphs.history(ledger, base)
+        with backend.reader() as workspace:
+            return workspace.report("daily", base)
 
     return backend.cached(("history", *_key(base)), compute)
 
@@ -116,15 +79,15 @@ def view_report(backend: Backend, kind: str, params) -> bytes:
         breakdown = params.get("breakdown", "1").lower() in TRUE
 
     def compute():
-        with backend.reader() as ledger:
-            return render.to_json(usage_report(ledger, kind, q), breakdown).encode()
+        with backend.reader() as workspace:
+            return render.to_json(workspace.report(kind, q), breakdown).encode()
 
     return backend.cached(("report", kind, breakdown, *_key(q)), compute)
 
 
 def view_graph(backend: Backend, params) -> bytes:
     q = parse_query(backend, params, dated=False)
-    year = _int(params, "year", 1970, 9999)
+    year = whole_number(params.get("year"), "year", 1970, 9999)
     breakdown = params.get("breakdown", "1").lower() in TRUE
     day = today(q.tz)
 
@@ -152,34 +115,33 @@ def view_day(backend: Backend, day_text: str, params) -> bytes:
     q = parse_query(backend, {**params, "since": day.isoformat(), "until": day.isoformat(), "year": ""})
 
     def compute():
-        with backend.reader() as ledger:
-            return _dumps(graphs.day_detail(usage_report(ledger, "daily", q), day))
+        with backend.reader() as workspace:
+            return _dumps(graphs.day_detail(workspace.report("daily", q), day))
 
     return backend.cached(("day", *_key(q)), compute)
 
 
 def view_sources(backend: Backend, params) -> bytes:
-    from tokledger.reports.status import source_status
-
     def compute():
-        with backend.reader() as ledger:
-            return json.dumps(source_status(ledger), indent=2).encode()
+        with backend.reader() as workspace:
+            return json.dumps(workspace.sources(), indent=2).encode()
 
     return backend.cached(("sources",), compute)
 
 
 def view_blocks(backend: Backend, params) -> bytes:
     from tokledger.reports import render
-    from tokledger.reports.blocks import blocks_report
 
     q = parse_query(backend, params)
-    hours = _int(params, "session_length", 1, 24) or 5
+    hours = whole_number(params.get("session_length"), "session_length", 1, 24) or 5
     limit = params.get("token_limit") or None
-    if limit not in (None, "max") and not limit.isdigit():
-        raise ParamError("token_limit: expected a whole number of tokens or 'max'")
+    if limit != "max" and limit is not None:
+        limit = str(
+            whole_number(limit, "token_limit: expected a whole number of tokens or 'max';", 0, 10**18)
+        )
     active = params.get("active", "").lower() in TRUE
-    with backend.reader() as ledger:  # depends on the clock: never cached
-        report = blocks_report(ledger, q, hours=hours, token_limit=limit, active_only=active)
+    with backend.reader() as workspace:  # depends on the clock: never cached
+        report = workspace.blocks(q, hours=hours, token_limit=limit, active_only=active)
     return render.to_json(report, params.get("breakdown", "").lower() in TRUE).encode()
 
 
@@ -196,12 +158,12 @@ def _api(view):
     def endpoint(request: Request) -> Response:
         backend: Backend = request.app.state.backend
         args = list(request.path_params.values())  # the report kind or the day, for the views that take one
-        if request.path_params.get("kind", KINDS[0]) not in KINDS:
+        if request.path_params.get("kind", "daily") not in KINDS:
             return JSONResponse({"error": f"no such report: {args[0]!r}"}, status_code=404)
         try:
             backend.refresh()
             body = view(backend, *args, dict(request.query_params))
-        except TokledgerError as exc:
+        except (OptionError, TokledgerError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 

@@ -1,10 +1,10 @@
 """The dashboard's side of the ledger: a connection per request, throttled sync, and a response cache.
 
-- Reads use a fresh :class:`~tokledger.ledger.Ledger` per request (SQLite in WAL mode lets them run side by
-  side and next to a sync).
-- Before an ``/api`` request is answered, the logs are synced (by the ``sync`` function given, which should
-  use a single parser process: forking a threaded server is not safe) when the last sync is at least
-  ``sync_every`` seconds old. Syncs run one at a time on the backend's own connection, under a lock.
+- Reads use a fresh reader of the workspace per request, with its own connection (SQLite in WAL mode lets
+  them run side by side and next to a sync).
+- Before an ``/api`` request is answered, the logs are synced (with a single parser process: forking a
+  threaded server is not safe) when the last sync is at least ``sync_every`` seconds old. Syncs run one at
+  a time on the workspace's own connection, under a lock.
 - Answers are cached, keyed by the resolved query (dates, zone, filters) and the local date. The cache is
   dropped when a sync records something, or when another process commits to the ledger: SQLite's
   ``PRAGMA data_version`` on the sync connection changes exactly when *another* connection commits.
@@ -18,15 +18,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from tokledger.config import Config
 from tokledger.errors import TokledgerError
-from tokledger.ledger import Ledger
-
-if TYPE_CHECKING:
-    from tokledger.ingest import SyncReport
+from tokledger.workspace import Workspace
 
 log = logging.getLogger("tokledger.web")
 
@@ -35,17 +30,16 @@ CACHE_SIZE = 96
 
 class Backend:
     def __init__(
-        self, db_path: Path, config: Config, *, sync: Callable[[Ledger], SyncReport] | None = None,
-        sync_every: float = 30.0, timezone: str | None = None, clock: Callable[[], float] = time.monotonic,
+        self, workspace: Workspace, *, sync: bool = True, sync_every: float = 30.0, timezone: str | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:  # fmt: skip
-        self.db_path = db_path
-        self.config = config
-        self.timezone = timezone or config.timezone
+        self.workspace = workspace
+        self.timezone = timezone
         self.sync_every = sync_every
         self._sync = sync
         self._clock = clock
         self._lock = threading.Lock()
-        self._writer: Ledger | None = None
+        self._opened = False
         self._version: int | None = None
         self._synced_at: float | None = None
         self._cache: OrderedDict[Hashable, Any] = OrderedDict()
@@ -53,14 +47,11 @@ class Backend:
         self._pending: dict[Hashable, threading.Event] = {}
         self._generation = 0
 
-    def _connection(self) -> Ledger:
-        if self._writer is None:
-            self._writer = Ledger.open(self.db_path)
-            self._version = self._data_version()
-        return self._writer
-
-    def _data_version(self) -> int:
-        return self._writer.data_version()
+    def _connection(self) -> Workspace:
+        if not self._opened:
+            self._opened = True
+            self._version = self.workspace.changed_elsewhere()
+        return self.workspace
 
     def mark_synced(self) -> None:
         """Record that the ledger was just synced by someone else (the command before serving)."""
@@ -71,18 +62,16 @@ class Backend:
     def refresh(self) -> None:
         """Sync if due, and drop the cache when the ledger changed since the last look."""
         with self._lock:
-            ledger = self._connection()
+            workspace = self._connection()
             changed = False
-            if self._sync is not None and (
-                self._synced_at is None or self._clock() - self._synced_at >= self.sync_every
-            ):
+            if self._sync and (self._synced_at is None or self._clock() - self._synced_at >= self.sync_every):
                 try:
-                    report = self._sync(ledger)
+                    report = workspace.sync(jobs=1)
                     changed = any(s.events for s in report.sources.values())
                 except (TokledgerError, OSError) as exc:  # keep serving what the ledger holds
                     log.warning("sync failed: %s", exc)
                 self._synced_at = self._clock()
-            version = self._data_version()
+            version = workspace.changed_elsewhere()
             if version != self._version:
                 self._version, changed = version, True
             if changed:
@@ -94,12 +83,12 @@ class Backend:
             self._generation += 1
 
     @contextmanager
-    def reader(self) -> Iterator[Ledger]:
-        ledger = Ledger.open(self.db_path)
+    def reader(self) -> Iterator[Workspace]:
+        reader = self.workspace.reader()
         try:
-            yield ledger
+            yield reader
         finally:
-            ledger.close()
+            reader.close()
 
     def cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The cached value for ``key``; when missing, one caller computes it (outside the lock), others wait."""
@@ -129,6 +118,5 @@ class Backend:
 
     def close(self) -> None:
         with self._lock:
-            if self._writer is not None:
-                self._writer.close()
-                self._writer = None
+            self.workspace.close()
+            self._opened = False

@@ -1,0 +1,108 @@
+"""``query_from``: a :class:`~tokledger.reports.Query` from CLI options or web query parameters alike.
+
+Both faces name the values the same way — ``since``, ``until``, ``year``, ``source``, ``model``, ``project``,
+``timezone``, ``mode``, ``start_of_week``, ``id`` — the CLI with typed values, the web with strings; both
+get the same validation and the same one-line errors (:class:`~tokledger.errors.ConfigError`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from datetime import date
+
+from tokledger.config import COST_MODES, Config
+from tokledger.errors import ConfigError, OptionError
+from tokledger.reports import Query
+from tokledger.reports.periods import WEEKDAYS, parse_day, zone
+
+YEARS = (1970, 9999)
+
+
+def split_list(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, (list, tuple)):
+        return tuple(v for item in value for v in split_list(item))
+    return tuple(v.strip() for v in str(value).split(",") if v.strip())
+
+
+def whole_number(value: object, name: str, low: int, high: int) -> int | None:
+    """An integer option: None when absent; digits only (no signs, spaces inside, or other scripts' digits)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise OptionError(f"{name}: expected a whole number from {low} to {high}, got {value!r}")
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value).strip()
+        if not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+            raise OptionError(
+                f"{name}: expected a whole number from {low} to {high}, got {str(value)[:40]!r}"
+            )
+        number = int(text)
+    if not low <= number <= high:
+        raise OptionError(f"{name}: expected a whole number from {low} to {high}, got {number}")
+    return number
+
+
+def query_from(params: Mapping[str, object], config: Config, *, known_sources: Collection[str] | None = None,
+               dated: bool = True, label: Callable[[str], str] = str) -> Query:  # fmt: skip
+    """The query the parameters describe; ``dated=False`` ignores ``since``/``until``/``year``.
+
+    Errors name a parameter as ``label`` spells it (the command line passes ``--since`` for ``since``)."""
+    since = until = None
+    if dated:
+        since = _day(params.get("since"), label("since"))
+        until = _day(params.get("until"), label("until"))
+        year = whole_number(params.get("year"), label("year"), *YEARS)
+        if year is not None:
+            first, last = date(year, 1, 1), date(year, 12, 31)
+            if (since and since > last) or (until and until < first):
+                given = " and ".join(f"{label(n)} {v}" for n, v in (("since", since), ("until", until)) if v)
+                raise OptionError(f"{label('year')} {year} and {given} leave no day to report")
+            since, until = max(since or first, first), min(until or last, last)
+        if since and until and since > until:
+            raise OptionError(f"{label('since')} {since} is after {label('until')} {until}")
+    sources = split_list(params.get("source"))
+    if known_sources is not None:
+        for name in sources:
+            if name not in known_sources:
+                raise OptionError(
+                    f"{label('source')}: unknown source {name!r} (known: {', '.join(known_sources)})"
+                )
+    mode = params.get("mode") or config.mode
+    if mode not in COST_MODES:
+        raise OptionError(f"{label('mode')}: expected one of {', '.join(COST_MODES)}, got {mode!r}")
+    week = params.get("start_of_week") or "monday"
+    if week not in WEEKDAYS:
+        raise OptionError(f"{label('start_of_week')}: expected a weekday name, got {week!r}")
+    timezone = params.get("timezone")
+    if timezone is not None:
+        if not str(timezone).strip():
+            raise OptionError(f"{label('timezone')}: empty (give an IANA name such as Europe/Berlin)")
+        try:
+            tz = zone(str(timezone))
+        except ConfigError as exc:
+            raise OptionError(f"{label('timezone')}: {exc}") from None
+    else:
+        tz = config.zone()
+    return Query(
+        tz=tz, since=since, until=until, sources=sources,
+        models=split_list(params.get("model")), projects=split_list(params.get("project")),
+        sessions=split_list(params.get("id")), mode=mode, start_of_week=WEEKDAYS.index(week),
+    )  # fmt: skip
+
+
+def _day(value: object, name: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        day = parse_day(str(value), name)
+    except ConfigError as exc:
+        raise OptionError(str(exc)) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise OptionError(f"{name} {value!r}: expected a date from {YEARS[0]} to {YEARS[1]}")
+    return day

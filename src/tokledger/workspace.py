@@ -1,0 +1,164 @@
+"""``Workspace``: what every face opens — the environment, the configuration, the ledger, the pricer, and sync.
+
+The command line, the web dashboard, the live dashboard and every later face (daemon, hooks, status line,
+exporters, MCP) hold one of these and nothing below it: they never build a ledger, a pricer or a price
+fingerprint themselves, so they all sync the same way and fill the same price cache. Parts are opened
+when first used, so a command that only prints help touches nothing.
+
+A workspace's connection belongs to the thread that uses it; a threaded face (the web server) takes a
+:meth:`reader` per request, which shares the configuration but has its own connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+from tokledger.config import Config, load_config
+from tokledger.env import Env
+
+if TYPE_CHECKING:
+    from tokledger.ingest import ProgressFn, SyncReport
+    from tokledger.ledger import Ledger
+    from tokledger.pricing import PriceEntry, Pricer
+    from tokledger.reports import Query, Report
+
+AfterSync = Callable[["Workspace", "SyncReport"], None]
+
+
+class Workspace:
+    def __init__(self, env: Env, *, db_path: Path | None = None, config_path: Path | None = None,
+                 config: Config | None = None) -> None:  # fmt: skip
+        self.env = env
+        self.db_path = db_path or env.ledger_path
+        self.config_path = config_path or env.config_path
+        self._explicit_config = config_path is not None
+        self._config = config
+        self._ledger: Ledger | None = None
+        self._pricer: Pricer | None = None
+        self.after_sync: list[AfterSync] = []
+        """Called after every sync that recorded something, whoever asked for it."""
+
+    @classmethod
+    def from_os(cls, *, db_path: Path | None = None, config_path: Path | None = None) -> Workspace:
+        return cls(Env.from_os(), db_path=db_path, config_path=config_path)
+
+    # -- parts ---------------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, required=self._explicit_config)
+        return self._config
+
+    @property
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            from tokledger.ledger import Ledger
+
+            self._ledger = Ledger.open(self.db_path)
+        return self._ledger
+
+    @cached_property
+    def fingerprint(self) -> str:
+        from tokledger.pricing import table_fingerprint
+
+        return table_fingerprint()
+
+    @property
+    def pricer(self) -> Pricer:
+        if self._pricer is None:
+            from tokledger.pricing import Pricer
+
+            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint))
+        return self._pricer
+
+    def reader(self) -> Workspace:
+        """Another workspace on the same ledger and configuration, with its own connection."""
+        return Workspace(self.env, db_path=self.db_path, config_path=self.config_path, config=self.config)
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- keeping the ledger --------------------------------------------------------------------------
+
+    def sync(self, only: Sequence[str] | None = None, *, jobs: int | None = None, strict: bool = False,
+             progress: ProgressFn | None = None) -> SyncReport:  # fmt: skip
+        """Read new usage from every source (or ``only`` these) into the ledger; see :func:`ingest.sync`."""
+        from tokledger.ingest import sync
+
+        report = sync(self.ledger, self.env, self.pricer, only=only, jobs=jobs, strict=strict, progress=progress,
+                      fingerprint=self.fingerprint)  # fmt: skip
+        if report.changed:
+            for hook in self.after_sync:
+                hook(self, report)
+        return report
+
+    def reprice(self) -> tuple[int, int]:
+        """Recompute every stored cost with the current table and overrides; (events, changed)."""
+        from tokledger.ingest import reprice
+        from tokledger.pricing import Pricer
+
+        self._pricer = None
+        return reprice(self.ledger, Pricer(self.config.prices), self.fingerprint)
+
+    def price_entry(self, model: str, when: datetime, provider: str | None = None) -> PriceEntry | None:
+        return self.pricer.entry(model, when, provider)
+
+    # -- reading it ------------------------------------------------------------------------------------
+
+    @property
+    def source_names(self) -> list[str]:
+        """Every source tokledger reads, in registry order."""
+        from tokledger.sources import SOURCES
+
+        return list(SOURCES)
+
+    def known_sources(self) -> list[str]:
+        """Every registered source and every source the ledger holds events of (history outlives modules)."""
+        from tokledger.ledger import queries
+
+        return sorted(set(self.source_names) | set(queries.source_counts(self.ledger)))
+
+    def query(self, params: Mapping[str, object], *, known: Collection[str] | None = None, dated: bool = True,
+              label: Callable[[str], str] = str) -> Query:  # fmt: skip
+        """A report query from CLI options or web parameters (see :func:`reports.query.query_from`)."""
+        from tokledger.reports.query import query_from
+
+        known = self.source_names if known is None else known
+        return query_from(params, self.config, known_sources=known, dated=dated, label=label)
+
+    def report(self, kind: str, query: Query) -> Report:
+        from tokledger.reports import usage_report
+
+        return usage_report(self.ledger, kind, query)
+
+    def blocks(self, query: Query, **options) -> Report:
+        from tokledger.reports.blocks import blocks_report
+
+        return blocks_report(self.ledger, query, **options)
+
+    def events(self, query: Query, limit: int | None) -> list[dict]:
+        from tokledger.reports.events import event_list
+
+        return event_list(self.ledger, query, limit)
+
+    def sources(self) -> list[dict]:
+        from tokledger.reports.status import source_status
+
+        return source_status(self.ledger)
+
+    def changed_elsewhere(self) -> int:
+        """A number that changes whenever another connection commits to the ledger."""
+        return self.ledger.data_version()
