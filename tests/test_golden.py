@@ -6,7 +6,10 @@ written by an earlier release from ``fixtures/ledgers/v2.db``, a ledger that rel
 give those documents exactly:
 
 - that ledger, upgraded in place by the current migrations;
-- a fresh ledger that the current code imports from the same history, regenerated here.
+- a fresh ledger that the current code imports from the same history, regenerated here;
+
+each read once from quarter-hour rollups only, and once with day rollups kept for three of the zones the
+cases use (the others still read quarter-hours, or the events for zones such as Asia/Kathmandu).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 from tokledger.cli import cli
+from tokledger.ledger import Ledger
 
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
@@ -78,22 +82,39 @@ def corpus(tmp_path_factory) -> Path:
     return _corpus(tmp_path_factory.mktemp("golden"))
 
 
-@pytest.fixture(scope="module")
-def upgraded(tmp_path_factory) -> Path:
-    db = tmp_path_factory.mktemp("upgraded") / "ledger.db"
-    shutil.copyfile(HERE / "fixtures" / "ledgers" / "v2.db", db)
+DAY_ZONES = ("Europe/Berlin", "America/New_York", "UTC")
+
+
+def _keep_days(db: Path, zones: bool) -> Path:
+    if zones:
+        copy = db.with_name("zones.db")
+        shutil.copyfile(db, copy)
+        ledger = Ledger.open(copy)
+        for zone in DAY_ZONES:
+            assert ledger.keep_days(zone)
+        assert ledger.rollup_differences() == []
+        ledger.close()
+        return copy
     return db
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory, corpus: Path) -> Path:
+@pytest.fixture(scope="module", params=[False, True], ids=["quarter-hours", "days"])
+def upgraded(request, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("upgraded") / "ledger.db"
+    shutil.copyfile(HERE / "fixtures" / "ledgers" / "v2.db", db)
+    Ledger.open(db).close()
+    return _keep_days(db, request.param)
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["quarter-hours", "days"])
+def fresh(request, tmp_path_factory, corpus: Path) -> Path:
     db = tmp_path_factory.mktemp("fresh") / "ledger.db"
     env = {"HOME": str(corpus / "home"), "CLAUDE_CONFIG_DIR": str(corpus), "CODEX_HOME": str(corpus / "codex"),
            "TZ": "UTC", "TOKLEDGER_DB": str(db), "TOKLEDGER_CONFIG": str(db.with_suffix(".toml")),
            "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": ""}  # fmt: skip
     result = CliRunner().invoke(cli, ["sync", "--jobs", "1"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return db
+    return _keep_days(db, request.param)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

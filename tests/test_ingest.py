@@ -187,6 +187,7 @@ def test_import_killed_midway_ends_exact_on_the_next_run(tmp_path, home):
         output,
     )
     assert ledger.conn.execute("SELECT COUNT(*) FROM files").fetchone()[0] == 300
+    assert ledger.rollup_differences() == []
 
 
 def test_two_imports_at_once_end_exact_without_lock_errors(tmp_path, home):
@@ -202,6 +203,7 @@ def test_two_imports_at_once_end_exact_without_lock_errors(tmp_path, home):
         requests,
         output,
     )
+    assert ledger.rollup_differences() == []
 
 
 def test_known_models_are_priced_later_without_loading_the_price_table(tmp_path, home):
@@ -280,3 +282,34 @@ def test_a_concurrent_import_of_newer_data_is_merged_not_overwritten(tmp_path, h
     assert ours.conn.execute("SELECT output_tokens FROM events WHERE event_key = 'msg_01A'").fetchone() == (
         512,
     )
+    assert ours.rollup_differences() == []
+
+
+def test_kills_during_imports_with_kept_days_leave_exact_rollups(tmp_path, home):
+    """SIGKILL at random moments of several imports (a zone's days kept), then one clean sync."""
+    import random
+
+    requests, output = _make_history(home, files=200, responses=30)
+    db = tmp_path / "kills.db"
+    ledger = Ledger.open(db)
+    assert ledger.keep_days("Europe/Berlin")
+    ledger.close()
+    rng = random.Random(5)
+    for _ in range(6):
+        procs = [_cli(home, db, "sync", "--jobs", str(rng.choice((1, 2)))) for _ in range(2)]
+        time.sleep(rng.uniform(0.05, 0.6))
+        for proc in procs:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+        for changed in rng.sample(sorted((home / ".claude/projects/-home-dev-big").iterdir()), 3):
+            changed.write_text(changed.read_text())  # rewritten: read again and merged
+        check = Ledger.open(db)
+        assert check.rollup_differences() == []
+        check.close()
+    assert _cli(home, db, "sync").wait(timeout=120) == 0
+    ledger = Ledger.open(db)
+    assert ledger.conn.execute("SELECT COUNT(*), SUM(output_tokens) FROM events").fetchone() == (
+        requests,
+        output,
+    )
+    assert ledger.rollup_differences() == []

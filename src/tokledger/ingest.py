@@ -358,7 +358,7 @@ def reprice(ledger: Ledger, pricer: Pricer, fingerprint: str | None = None) -> t
         count += 1
         priced = pricer.price(row.event())
         if (priced.cost_pusd, priced.basis) != (row.cost_pusd, row.basis):
-            changes.append((row_id, priced.cost_pusd, priced.basis, row.ts))
+            changes.append((row_id, row, priced.cost_pusd, priced.basis))
     with ledger.transaction():
         ledger.update_costs(changes)
         ledger.clear_price_cache()

@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Self
 
 from tokledger.config import Config, load_config
 from tokledger.env import Env
+from tokledger.errors import LedgerError
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
     from tokledger.pricing import PriceEntry, Pricer
@@ -39,6 +42,7 @@ class Workspace:
         self._config = config
         self._ledger: Ledger | None = None
         self._pricer: Pricer | None = None
+        self._day_zones: set[str] = set()
         self.after_sync: list[AfterSync] = []
         """Called after every sync that recorded something, whoever asked for it."""
 
@@ -139,9 +143,23 @@ class Workspace:
         known = self.source_names if known is None else known
         return query_from(params, self.config, known_sources=known, dated=dated, label=label)
 
+    def keep_days(self, tz: ZoneInfo) -> None:
+        """Have the ledger keep sums per local day of this zone (the zone of a face that stays open), so
+        its daily, weekly, monthly, model and project reports read those instead of quarter-hours."""
+        if tz.key in self._day_zones:
+            return
+        self._day_zones.add(tz.key)
+        try:
+            self.ledger.keep_days(tz.key)
+        except LedgerError:  # a read-only ledger: the quarter-hours still answer, a little slower
+            pass
+
     def report(self, kind: str, query: Query) -> Report:
+        """A report of one of :data:`reports.KINDS`; the configured zone's days are kept as sums."""
         from tokledger.reports import usage_report
 
+        if query.tz.key == self.config.zone().key:
+            self.keep_days(query.tz)
         return usage_report(self.ledger, kind, query)
 
     def blocks(self, query: Query, **options) -> Report:

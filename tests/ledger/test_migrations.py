@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from tokledger.errors import LedgerError
-from tokledger.ledger import Ledger
+from tokledger.ledger import Ledger, rollups
 from tokledger.ledger.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 
 
@@ -18,16 +18,14 @@ def tables(conn) -> set[str]:
 def test_empty_file_gets_the_whole_schema(tmp_path):
     ledger = Ledger.open(tmp_path / "new.db")
     assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
-    assert {"entries", "dims", "files", "source_status", "rollup_session", "rollup_model", "state"} <= tables(
-        ledger.conn
-    )
+    assert {"entries", "dims", "files", "source_status", "state", *rollups.TABLES} <= tables(ledger.conn)
     assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_previous_schema_is_upgraded_and_keeps_its_data(tmp_path):
+def test_schema_2_is_upgraded_and_keeps_its_data(tmp_path):
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, target=SCHEMA_VERSION - 1)
+    migrate(conn, target=2)
     conn.execute(
         "INSERT INTO events (source, event_key, ts, model, input_tokens, output_tokens, cache_write_tokens,"
         " cache_write_1h_tokens, cache_read_tokens, reasoning_tokens, cost_pusd) VALUES"
@@ -38,6 +36,8 @@ def test_previous_schema_is_upgraded_and_keeps_its_data(tmp_path):
     assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert ledger.conn.execute("SELECT event_key, cost_pusd FROM events").fetchall() == [("msg_1", 5)]
     assert "source_status" in tables(ledger.conn)
+    assert ledger.conn.execute("SELECT requests, calc_lo FROM rollup_total").fetchall() == [(1, 5)]
+    assert ledger.rollup_differences() == []
 
 
 def test_reopening_is_a_no_op(tmp_path):

@@ -18,14 +18,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import msgspec
 
 from tokledger.errors import LedgerError
 from tokledger.ledger import rollups
 from tokledger.ledger.migrations import migrate
+from tokledger.ledger.zones import QuarterDays
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
     EventRow,
@@ -41,7 +46,17 @@ __all__ = [
 ]  # fmt: skip
 
 BUSY_TIMEOUT_S = 60.0
-_OWN_TABLES = {"files", "events", "entries", "dims", "source_status", "price_cache"}
+_OWN_TABLES = {
+    "files",
+    "events",
+    "entries",
+    "dims",
+    "source_status",
+    "price_cache",
+    "state",
+    "rollup_zones",
+    *rollups.TABLES,
+}
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
 _KINDS = ("source", "model", "provider", "session", "project", "branch", "basis", "speed")
 _ENTRY_COLUMNS = (
@@ -101,8 +116,8 @@ class Ledger:
         self.path = path
         self._ids: dict[tuple[str, str], int] = {}
         self._names: dict[int, str] = {}
+        self._days: dict[str, QuarterDays] = {}
         self._delta = rollups.Delta()
-        self._dirty: set[int] = set()
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
@@ -136,21 +151,58 @@ class Ledger:
         except sqlite3.OperationalError as exc:
             raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
         try:
+            self._delta = rollups.Delta(self._zones())
             yield self.conn
             self._delta.apply(self.conn)
-            if self._dirty:
-                rollups.rebuild_buckets(self.conn, self._dirty)
-                self._dirty.clear()
         except BaseException as exc:
             self.conn.execute("ROLLBACK")
             self._ids.clear()
             self._names.clear()
             self._delta = rollups.Delta()
-            self._dirty.clear()
             if isinstance(exc, sqlite3.OperationalError):
                 raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
             raise
         self.conn.execute("COMMIT")
+
+    # -- zones with day rollups ----------------------------------------------------------------------
+
+    def _zones(self) -> list[tuple[int, QuarterDays]]:
+        out = []
+        for zone_id, name in self.conn.execute("SELECT id, name FROM rollup_zones ORDER BY id"):
+            days = self._days.get(name)
+            if days is None:
+                days = self._days[name] = QuarterDays(ZoneInfo(name))
+            out.append((zone_id, days))
+        return out
+
+    def zone_id(self, name: str) -> int | None:
+        """The id of a zone whose local days the ledger keeps sums of, or None."""
+        row = self.conn.execute("SELECT id FROM rollup_zones WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def keep_days(self, name: str) -> bool:
+        """Keep sums per local day of this zone from now on (the most recent :data:`rollups.MAX_ZONES`
+        zones are kept); False when its days cannot be kept (offsets not whole quarter-hours)."""
+        if self.zone_id(name) is not None:
+            return True
+        with self.transaction():
+            if self.zone_id(name) is not None:
+                return True
+            zone_id = self.conn.execute(
+                "INSERT INTO rollup_zones (name, added_ms) VALUES (?, ?) RETURNING id",
+                (name, int(time.time() * 1000)),
+            ).fetchone()[0]
+            days = self._days.setdefault(name, QuarterDays(ZoneInfo(name)))
+            if not rollups.build_zone(self.conn, zone_id, days):
+                self.conn.execute("DELETE FROM rollup_zones WHERE id = ?", (zone_id,))
+                return False
+            for (old,) in self.conn.execute(
+                "SELECT id FROM rollup_zones ORDER BY id DESC LIMIT -1 OFFSET ?", (rollups.MAX_ZONES,)
+            ).fetchall():
+                self.conn.execute("DELETE FROM rollup_day WHERE zone_id = ?", (old,))
+                self.conn.execute("DELETE FROM rollup_zones WHERE id = ?", (old,))
+            self._delta = rollups.Delta(self._zones())
+        return True
 
     # -- names ---------------------------------------------------------------------------------------
 
@@ -283,34 +335,28 @@ class Ledger:
                   row.cost_pusd, basis, row.logged_cost_pusd, int(row.primary), speed, file_id]  # fmt: skip
         return values, ids
 
+    def _count(self, row: EventRow, values: list, ids: tuple, sign: int = 1, moves: bool = True) -> None:
+        """Add (or with ``sign`` -1 take away) a row's sums in the rollups, when the transaction commits."""
+        self._delta.add(row.ts, ids[0], ids[1], ids[4], ids[3], ids[5], values[9:15], row.cost_pusd,
+                        row.logged_cost_pusd, sign, moves)  # fmt: skip
+
     def add_events(self, rows: Iterable[EventRow], file_id: int | None) -> None:
         """Record events the ledger does not hold yet (inside a transaction)."""
         batch = []
-        delta = self._delta
         for row in rows:
             values, ids = self._values(row, file_id)
             batch.append(values)
-            delta.add(
-                row.ts,
-                ids[0],
-                ids[1],
-                ids[4],
-                ids[3],
-                ids[5],
-                values[9:15],
-                row.cost_pusd,
-                row.logged_cost_pusd,
-            )
+            self._count(row, values, ids)
         self.conn.executemany(_INSERT, batch)
 
     def replace_events(self, pairs: Iterable[tuple[int, EventRow, EventRow]], file_id: int | None) -> None:
         """Overwrite stored events: ``(row id, stored row, new row)`` triples (inside a transaction)."""
         batch = []
         for row_id, old, new in pairs:
-            values, _ = self._values(new, file_id)
+            values, ids = self._values(new, file_id)
             batch.append([*values[1:], row_id])
-            self._dirty.add(old.ts // rollups.BUCKET_MS)
-            self._dirty.add(new.ts // rollups.BUCKET_MS)
+            self._count(new, values, ids)
+            self._count(old, *self._values(old, file_id), sign=-1)
         self.conn.executemany(_UPDATE, batch)
 
     def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:
@@ -326,13 +372,15 @@ class Ledger:
             yield from self._rows(records)
             last = records[-1][0]
 
-    def update_costs(self, changes: Sequence[tuple[int, int | None, str | None, int]]) -> None:
-        """``(row id, cost_pusd, price basis, ts)`` per changed event; call inside a transaction."""
-        self.conn.executemany(
-            "UPDATE entries SET cost_pusd = ?, basis_id = ? WHERE id = ?",
-            [(cost, self._id("basis", basis), row_id) for row_id, cost, basis, _ in changes],
-        )
-        self._dirty.update(ts // rollups.BUCKET_MS for *_, ts in changes)
+    def update_costs(self, changes: Sequence[tuple[int, EventRow, int | None, str | None]]) -> None:
+        """``(row id, stored row, new cost_pusd, new price basis)`` per changed event; inside a transaction."""
+        batch = []
+        for row_id, old, cost, basis in changes:
+            new = msgspec.structs.replace(old, cost_pusd=cost, basis=basis)
+            self._count(new, *self._values(new, None))
+            self._count(old, *self._values(old, None), sign=-1, moves=False)
+            batch.append((cost, self._id("basis", basis), row_id))
+        self.conn.executemany("UPDATE entries SET cost_pusd = ?, basis_id = ? WHERE id = ?", batch)
 
     def data_version(self) -> int:
         """Changes whenever another connection commits a write (SQLite's ``PRAGMA data_version``)."""
@@ -342,7 +390,7 @@ class Ledger:
         source_id = self._lookup("source", source)
         if source_id is None:
             return 0
-        row = self.conn.execute("SELECT SUM(requests) FROM rollup_model WHERE source_id = ?", (source_id,))
+        row = self.conn.execute("SELECT SUM(requests) FROM rollup_total WHERE source_id = ?", (source_id,))
         return row.fetchone()[0] or 0
 
     def has_events(self, source: str) -> bool:
@@ -350,11 +398,12 @@ class Ledger:
 
     def rollup_differences(self) -> list[str]:
         """Empty when the rollups equal a recomputation from the events (see :func:`rollups.differences`)."""
-        return rollups.differences(self.conn)
+        return rollups.differences(self.conn, self._zones())
 
     def rebuild_rollups(self) -> None:
         with self.transaction():
-            rollups.rebuild_all(self.conn)
+            rollups.rebuild_all(self.conn, self._zones())
+            self._delta = rollups.Delta(self._zones())
 
 
 def _reason(exc: sqlite3.Error) -> str:

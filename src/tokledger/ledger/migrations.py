@@ -1,6 +1,8 @@
 """Numbered schema migrations of the SQLite ledger, applied in order and recorded in ``user_version``.
 
-A migration is never edited once released; a change to the schema is a new entry at the end.
+A migration is never edited once released; a change to the schema is a new entry at the end. The rollups
+are derived data: a migration that changes them drops every rollup table, creates them again from
+:func:`tokledger.ledger.rollups.create_sql` and fills them from the events.
 Times are UTC milliseconds since the epoch; money is integer picodollars (1e-12 USD), so sums are exact.
 """
 
@@ -9,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 
 from tokledger.errors import LedgerError
-from tokledger.ledger.rollups import SUM_COLUMNS, rebuild_sql
+from tokledger.ledger.rollups import create_sql, rebuild_sql
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -78,10 +80,6 @@ MIGRATIONS: list[tuple[str, str]] = [
     ),
 ]
 
-# requests, the six token sums, and per cost mode (calc, logged, auto) the cost as whole micro-dollars (hi)
-# plus picodollars (lo), so that no sum can overflow 64 bits, and the requests without a cost (unpriced).
-_SUMS = "".join(f"\n            {column} INTEGER NOT NULL," for column in SUM_COLUMNS).rstrip(",")
-
 
 def _interned(kind: str, column: str) -> str:
     return f"INSERT OR IGNORE INTO dims (kind, value) SELECT DISTINCT '{kind}', {column} FROM events WHERE {column} IS NOT NULL;"
@@ -91,8 +89,8 @@ def _lookup(alias: str, kind: str, column: str) -> str:
     return f"LEFT JOIN dims {alias} ON {alias}.kind = '{kind}' AND {alias}.value = e.{column}"
 
 
-# Schema 3: events keep integer ids of interned names (a quarter of the bytes), the wide covering index goes,
-# and two rollup tables answer the reports. ``events`` stays as a view with the names, for SQL by hand.
+# Schema 3: events keep integer ids of interned names (a third of the bytes), the wide covering index goes,
+# and the rollups answer the reports. ``events`` stays as a view with the names, for SQL by hand.
 MIGRATIONS.append(
     (
         "0003_dimensions_and_rollups",
@@ -158,32 +156,11 @@ MIGRATIONS.append(
             LEFT JOIN dims pv ON pv.id = e.provider_id LEFT JOIN dims se ON se.id = e.session_id
             LEFT JOIN dims pr ON pr.id = e.project_id LEFT JOIN dims br ON br.id = e.branch_id
             LEFT JOIN dims ba ON ba.id = e.basis_id LEFT JOIN dims sp ON sp.id = e.speed_id;
-        -- Per UTC quarter-hour (ts / 900000), source, model, project, session and git branch (0: none).
-        -- A quarter-hour lies inside one local day in every zone whose offsets are whole quarter-hours.
-        CREATE TABLE rollup_session (
-            bucket      INTEGER NOT NULL,
-            source_id   INTEGER NOT NULL,
-            model_id    INTEGER NOT NULL,
-            project_id  INTEGER NOT NULL,
-            session_id  INTEGER NOT NULL,
-            branch_id   INTEGER NOT NULL,{_SUMS},
-            first_ts    INTEGER NOT NULL,
-            last_ts     INTEGER NOT NULL,
-            PRIMARY KEY (bucket, source_id, model_id, project_id, session_id, branch_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX rollup_session_by_session ON rollup_session (session_id);
-        -- The same per quarter-hour, source and model only: what the time reports read.
-        CREATE TABLE rollup_model (
-            bucket      INTEGER NOT NULL,
-            source_id   INTEGER NOT NULL,
-            model_id    INTEGER NOT NULL,{_SUMS},
-            PRIMARY KEY (bucket, source_id, model_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX rollup_model_by_source ON rollup_model (source_id, bucket);
         CREATE TABLE state (
             key    TEXT PRIMARY KEY,  -- one namespace per subsystem, e.g. "daemon.last_cycle"
             value  TEXT NOT NULL
         );
+        {";".join(create_sql())};
         {";".join(rebuild_sql())};
         """,
     )

@@ -1,13 +1,16 @@
 """The SQL behind the reports: filtered, grouped sums, read from the rollups wherever they cover the question.
 
-A report asks for sums grouped by one of ``day`` (the local day, from the zone's UTC offsets the caller
-passes), ``session``, ``project`` or ``branch`` — or by nothing — and always by source and model. Each
-question is answered from the smallest table that holds it exactly:
+A report asks for sums grouped by one of ``day`` (the local day, from the zone's UTC offsets),
+``session``, ``project`` or ``branch`` — or by nothing — and always by source and model. Each question is
+answered from the smallest table that holds it exactly (see :mod:`tokledger.ledger.rollups`):
 
-- ``rollup_model`` when only time, source and model matter;
-- ``rollup_session`` when a project, session or branch groups or filters;
+- ``rollup_total`` for lifetime totals, models, projects and branches without dates;
+- ``rollup_session`` for sessions without dates;
+- ``rollup_day`` for days, models and projects between local days of a zone whose days are kept;
+- ``rollup_qh_model`` for days and models in any other zone, ``rollup_qh`` when a project, session or
+  branch groups or filters too;
 - the events themselves when a bound of the question does not fall on a quarter-hour (a zone whose offsets
-  are not whole quarter-hours, or a bound between two quarter-hours), or for request-level detail.
+  are not whole quarter-hours, or an instant bound), or for request-level detail.
 
 So a report's time follows the rows it prints, not the length of the history. Costs come back as exact
 integers whatever their size: every SQL sum adds micro-dollars and picodollars apart.
@@ -15,14 +18,13 @@ integers whatever their size: every SQL sum adds micro-dollars and picodollars a
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tokledger.ledger import Ledger
 from tokledger.ledger.rollups import BUCKET_MS, MICRO, TOKEN_COLUMNS
+from tokledger.ledger.zones import aligned, local_day_sql
 
-DAY_MS = 86_400_000
 GROUPS = ("day", "session", "project", "branch")
 MODE_COLUMN = {"calculate": "calc", "logged": "logged", "auto": "auto"}
 
@@ -35,14 +37,21 @@ class EventFilter:
     models: tuple[str, ...] = ()  # substrings, case-insensitive
     projects: tuple[str, ...] = ()  # substrings, case-insensitive
     sessions: tuple[str, ...] = ()  # exact ids
-
-    @property
-    def needs_detail(self) -> bool:
-        return bool(self.projects or self.sessions)
+    zone: str | None = None
+    """The zone whose local days ``first_day``/``last_day`` are, when the bounds are their midnights."""
+    first_day: int | None = None  # days since 1970-01-01, inclusive
+    last_day: int | None = None  # inclusive
 
     @property
     def on_buckets(self) -> bool:
         return all(b is None or b % BUCKET_MS == 0 for b in (self.start_ms, self.end_ms))
+
+    @property
+    def whole_days(self) -> bool:
+        """True when the bounds are local midnights of :attr:`zone` (or there are none)."""
+        return (self.start_ms is None or self.first_day is not None) and (
+            self.end_ms is None or self.last_day is not None
+        )
 
 
 def _entry_cost(mode: str, alias: str = "") -> str:
@@ -61,15 +70,20 @@ def _name_ids(kind: str, column: str, values: Sequence[str], *, exact: bool) -> 
     return f"{column} IN (SELECT id FROM dims WHERE kind = '{kind}' AND {match})", args
 
 
-def _where(f: EventFilter, time: str, scale: int, alias: str = "") -> tuple[str, list]:
-    """WHERE clause and arguments; ``time`` is the column holding instants in units of ``scale`` ms."""
+def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = False) -> tuple[str, list]:
+    """WHERE clause and arguments. ``time`` is the column of instants, in units of ``scale`` ms ("" for a
+    table without one); with ``days`` the bounds are the filter's local days, against a ``day`` column."""
     clauses, args = ["1 = 1"], []
-    if f.start_ms is not None:
-        clauses.append(f"{alias}{time} >= ?")
-        args.append(-(-f.start_ms // scale))
-    if f.end_ms is not None:
-        clauses.append(f"{alias}{time} < ?")
-        args.append(-(-f.end_ms // scale))
+    if days:
+        for op, value in ((">=", f.first_day), ("<=", f.last_day)):
+            if value is not None:
+                clauses.append(f"{alias}day {op} ?")
+                args.append(value)
+    elif time:
+        for op, value in ((">=", f.start_ms), ("<", f.end_ms)):
+            if value is not None:
+                clauses.append(f"{alias}{time} {op} ?")
+                args.append(-(-value // scale))
     for kind, column, values, exact in (
         ("source", "source_id", f.sources, True),
         ("model", "model_id", f.models, False),
@@ -86,14 +100,15 @@ def _where(f: EventFilter, time: str, scale: int, alias: str = "") -> tuple[str,
 @dataclass(frozen=True)
 class _Table:
     name: str
-    time: str  # instants in ms, as SQL
-    scale: int  # what one unit of the time column is, in ms
+    column: str  # the column of instants ("" for none)
+    scale: int  # what one unit of that column is, in ms
     sums: tuple[str, ...]  # requests, six tokens, cost hi, cost lo, unpriced (for a mode)
-    first: str
-    last: str
+    first: str = "NULL"
+    last: str = "NULL"
+    zone_id: int | None = None  # rollup_day: the zone its days are in
 
     @classmethod
-    def of(cls, name: str, mode: str) -> _Table:
+    def of(cls, name: str, mode: str, zone_id: int | None = None) -> _Table:
         if name == "entries":
             cost = _entry_cost(mode)
             sums = ("COUNT(*)", *(f"SUM({c})" for c in TOKEN_COLUMNS), f"SUM({cost} / {MICRO})",
@@ -102,40 +117,41 @@ class _Table:
         m = MODE_COLUMN[mode]
         sums = ("SUM(requests)", *(f"SUM({c})" for c in TOKEN_COLUMNS), f"SUM({m}_hi)", f"SUM({m}_lo)",
                 f"SUM({m}_unpriced)")  # fmt: skip
-        spans = name == "rollup_session"
-        return cls(name, f"bucket * {BUCKET_MS}", BUCKET_MS, sums, "MIN(first_ts)" if spans else "NULL",
-                   "MAX(last_ts)" if spans else "NULL")  # fmt: skip
+        spans = (
+            ("MIN(first_ts)", "MAX(last_ts)") if name in ("rollup_qh", "rollup_session") else ("NULL", "NULL")
+        )
+        time = ("bucket", BUCKET_MS) if name in ("rollup_qh", "rollup_qh_model") else ("", 0)
+        return cls(name, *time, sums, *spans, zone_id=zone_id)
 
     @property
-    def column(self) -> str:
-        return "ts" if self.name == "entries" else "bucket"
+    def time(self) -> str:
+        """The SQL of an instant in ms."""
+        return "ts" if self.name == "entries" else f"bucket * {BUCKET_MS}"
+
+    def where(self, f: EventFilter) -> tuple[str, list]:
+        where, args = _where(f, self.column, self.scale, days=self.name == "rollup_day")
+        if self.zone_id is not None:
+            where += " AND zone_id = ?"
+            args.append(self.zone_id)
+        return where, args
 
 
-def _aligned(spans: Sequence[tuple[int, int]]) -> bool:
-    return all(start % BUCKET_MS == 0 and off % BUCKET_MS == 0 for start, off in spans[1:]) and (
-        spans[0][1] % BUCKET_MS == 0
-    )
-
-
-def _table(f: EventFilter, group: str | None, mode: str, spans: Sequence[tuple[int, int]] | None) -> _Table:
-    if not f.on_buckets or (spans is not None and not _aligned(spans)):
-        return _Table.of("entries", mode)
-    if group in ("session", "project", "branch") or f.needs_detail:
+def _table(ledger: Ledger, f: EventFilter, group: str | None, mode: str) -> _Table:
+    """The smallest table that answers the question exactly."""
+    undated = f.start_ms is None and f.end_ms is None
+    if undated and group in (None, "project", "branch") and not f.sessions:
+        return _Table.of("rollup_total", mode)
+    if undated and group in (None, "project", "session"):
         return _Table.of("rollup_session", mode)
-    return _Table.of("rollup_model", mode)
-
-
-def local_day_sql(spans: Sequence[tuple[int, int]], time: str) -> tuple[str, list[int]]:
-    """SQL giving an instant's local day as days since 1970-01-01, from ``(from_ms, offset_ms)`` spans
-    (the first from -inf): integer arithmetic only, so it stays on the rollups' and events' indexes."""
-    if len(spans) == 1:
-        return f"({time} + ?) / {DAY_MS}", [spans[0][1]]
-    cases, args = [], []
-    for (_, off), (until, _) in itertools.pairwise(spans):
-        cases.append(f"WHEN {time} < ? THEN ({time} + ?) / {DAY_MS}")
-        args += [until, off]
-    args.append(spans[-1][1])
-    return f"CASE {' '.join(cases)} ELSE ({time} + ?) / {DAY_MS} END", args
+    if group in (None, "project", "day") and not f.sessions and f.whole_days and f.zone:
+        zone_id = ledger.zone_id(f.zone)
+        if zone_id is not None:
+            return _Table.of("rollup_day", mode, zone_id)
+    if not f.on_buckets:
+        return _Table.of("entries", mode)
+    if group in ("session", "project", "branch") or f.projects or f.sessions:
+        return _Table.of("rollup_qh", mode)
+    return _Table.of("rollup_qh_model", mode)
 
 
 @dataclass(slots=True)
@@ -158,18 +174,24 @@ _GROUP_COLUMN = {"session": "session_id", "project": "project_id", "branch": "br
 
 
 def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
-          spans: Sequence[tuple[int, int]] | None = None) -> list[Group]:  # fmt: skip
-    """Sums per (``group``, source, model); ``group`` "day" needs the zone's offset ``spans``."""
-    t = _table(f, group, mode, spans if group == "day" else None)
-    where, args = _where(f, t.column, t.scale)
+          spans: Callable[[], Sequence[tuple[int, int]]] | None = None) -> list[Group]:  # fmt: skip
+    """Sums per (``group``, source, model). ``group`` "day" gives local day numbers of the filter's zone and
+    needs ``spans``: a function giving the zone's offsets over the selection (asked only when needed)."""
+    t = _table(ledger, f, group, mode)
     keys: list[str] = []
     key_args: list[int] = []
-    if group == "day":
-        expr, key_args = local_day_sql(spans, t.time)
+    if group == "day" and t.name != "rollup_day":
+        zone_spans = spans()
+        if not aligned(zone_spans):
+            t = _Table.of("entries", mode)
+        expr, key_args = local_day_sql(zone_spans, t.time)
         keys.append(expr)
+    elif group == "day":
+        keys.append("r.day")
     elif group is not None:
         column = _GROUP_COLUMN[group]
         keys.append(f"COALESCE(r.{column}, 0)" if t.name == "entries" else f"r.{column}")
+    where, args = t.where(f)
     join = ""
     project = "NULL"
     if group == "session":
@@ -193,8 +215,9 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
 
 def time_range(ledger: Ledger, f: EventFilter) -> tuple[int | None, int | None]:
     """Bounds (ms) within which every selected event lies: exact on the events, to the quarter-hour otherwise."""
-    t = _table(f, None, "auto", None)
-    where, args = _where(f, t.column, t.scale)
+    name = "rollup_qh" if f.projects or f.sessions else "rollup_qh_model"
+    t = _Table.of(name if f.on_buckets else "entries", "auto")
+    where, args = t.where(f)
     lo, hi = ledger.conn.execute(
         f"SELECT MIN({t.column}), MAX({t.column}) FROM {t.name} WHERE {where}", args
     ).fetchone()
@@ -242,10 +265,10 @@ def timeline(ledger: Ledger, f: EventFilter, mode: str) -> list[Piece]:
     filter's bounds are not on quarter-hours), each with the instants of its first and last request."""
     if not f.on_buckets:
         return requests_between(ledger, f, mode, None, None)
-    t = _Table.of("rollup_session", mode)
-    where, args = _where(f, "bucket", BUCKET_MS)
+    t = _Table.of("rollup_qh", mode)
+    where, args = t.where(f)
     sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
-           f"FROM rollup_session WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
+           f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
     return _pieces(ledger, sql, args)
 
 
@@ -270,17 +293,19 @@ def requests_between(
 def source_counts(ledger: Ledger) -> dict[str, tuple[int, int | None]]:
     """Per source: (events, newest event ms)."""
     conn = ledger.conn
+    counts = conn.execute("SELECT source_id, SUM(requests) FROM rollup_total GROUP BY source_id").fetchall()
+    names = ledger.names(source_id for source_id, _ in counts)
     out = {}
-    for source_id, value in conn.execute("SELECT id, value FROM dims WHERE kind = 'source'").fetchall():
-        count, newest = conn.execute(
-            "SELECT SUM(requests), MAX(bucket) FROM rollup_model WHERE source_id = ?", (source_id,)
-        ).fetchone()
+    for source_id, count in counts:
         if not count:
             continue
-        last = conn.execute(
-            "SELECT MAX(last_ts) FROM rollup_session WHERE bucket = ? AND source_id = ?", (newest, source_id)
+        newest = conn.execute(
+            "SELECT MAX(bucket) FROM rollup_qh_model WHERE source_id = ?", (source_id,)
         ).fetchone()[0]
-        out[value] = (count, last)
+        last = conn.execute(
+            "SELECT MAX(last_ts) FROM rollup_qh WHERE bucket = ? AND source_id = ?", (newest, source_id)
+        ).fetchone()[0]
+        out[names[source_id]] = (count, last)
     return out
 
 
@@ -298,7 +323,7 @@ def source_status(ledger: Ledger) -> dict[str, tuple[int, str, str]]:
 
 
 def event_count(ledger: Ledger) -> int:
-    return ledger.conn.execute("SELECT COALESCE(SUM(requests), 0) FROM rollup_model").fetchone()[0]
+    return ledger.conn.execute("SELECT COALESCE(SUM(requests), 0) FROM rollup_total").fetchone()[0]
 
 
 def event_details(ledger: Ledger, f: EventFilter, mode: str, limit: int | None) -> Iterator[tuple]:

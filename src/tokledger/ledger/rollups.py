@@ -1,34 +1,46 @@
-"""Rollups: sums of the events per UTC quarter-hour, kept in the same transaction as the events they sum.
+"""Rollups: sums of the events, kept in the same transaction as the events they sum.
 
-Two tables, one row per quarter-hour (``bucket = ts // 900000``) and
+=================  ===========================================================  ==============================
+table              one row per                                                  read by
+=================  ===========================================================  ==============================
+``rollup_qh``      UTC quarter-hour (``bucket = ts // 900000``), source, model,  blocks, branches, any question
+                   project, session, git branch; first and last instant         bounded inside a day
+``rollup_qh_model``  quarter-hour, source, model                                days/weeks/months in any zone
+``rollup_day``     local day of a kept zone (``rollup_zones``), source, model,  time and project reports in
+                   project                                                      the zones a user reports in
+``rollup_session`` session, source, model, project; first and last instant      the session report
+``rollup_total``   source, model, project, git branch                          lifetime totals, models,
+                                                                                projects, branches, sources
+=================  ===========================================================  ==============================
 
-- ``rollup_session``: source, model, project, session and git branch (0 where an event has none), with the
-  first and last instant of its events — what the session, project and block reports read;
-- ``rollup_model``: source and model — what the time reports and lifetime totals read.
-
-Each row holds the request count, the six token sums and, for every cost mode (``calc``: calculated at
-ingest, ``logged``: recorded by the source, ``auto``: logged where there is one, else calculated), the cost
-in whole micro-dollars (``_hi``) plus picodollars (``_lo``) and the requests without a cost
-(``_unpriced``). Splitting the cost keeps every sum far inside 64 bits (``hi`` overflows past nine
-trillion dollars) while staying exact.
+(0 stands for "none" in an id column.) Each row holds the request count, the six token sums and, for every
+cost mode (``calc``: calculated at ingest, ``logged``: recorded by the source, ``auto``: logged where there
+is one, else calculated), the cost in whole micro-dollars (``_hi``) plus picodollars (``_lo``) and the
+requests without a cost (``_unpriced``). Splitting the cost keeps every sum far inside 64 bits (``hi``
+overflows past nine trillion dollars) while staying exact.
 
 A quarter-hour lies inside one local day in every zone whose UTC offsets and offset changes fall on whole
 quarter-hours — every zone in use since 1979 —, so local days, weeks and months stay exact; a report over
-another zone reads the events themselves.
+another zone reads the events themselves. The ledger keeps day rows for at most :data:`MAX_ZONES` zones.
 
-Keeping them: a new event adds to its rows (:class:`Delta`, applied once per transaction). A stored event
-that a new copy replaces may move to another quarter-hour or change its dimensions, so the quarter-hours
-it left and entered are rebuilt from the events (:func:`rebuild_buckets`) — rare, since copies mostly
-equal their original. ``reprice`` and the migration that introduced them rebuild everything.
+Keeping them: every change is a :class:`Delta` — a new event adds its sums, a replaced or re-priced one
+subtracts its old sums and adds its new ones —, applied once per transaction; a row left with no request
+is deleted. A first or last instant cannot be subtracted, so the quarter-hours and sessions that held a
+replaced event are rebuilt (:func:`rebuild_dirty`). They are derived data: a migration that changes them
+drops them, creates them with :func:`create_sql` and fills them again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from sqlite3 import Connection
+
+from tokledger.ledger.zones import QuarterDays, aligned, local_day_sql, offset_spans
 
 BUCKET_MS = 900_000
 MICRO = 1_000_000  # picodollars in a micro-dollar
+MAX_ZONES = 3
 
 COST_MODES = ("calc", "logged", "auto")
 TOKEN_COLUMNS = (
@@ -40,11 +52,32 @@ SUM_COLUMNS = (
     *TOKEN_COLUMNS,
     *(f"{mode}_{part}" for mode in COST_MODES for part in ("hi", "lo", "unpriced")),
 )
-KEYS = {
-    "rollup_session": ("bucket", "source_id", "model_id", "project_id", "session_id", "branch_id"),
-    "rollup_model": ("bucket", "source_id", "model_id"),
-}
-SPAN_COLUMNS = {"rollup_session": ("first_ts", "last_ts"), "rollup_model": ()}
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    keys: tuple[str, ...]
+    spans: bool = False  # first_ts / last_ts columns
+    index: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (*self.keys, *SUM_COLUMNS, *(("first_ts", "last_ts") if self.spans else ()))
+
+
+TABLES = {
+    t.name: t
+    for t in (
+        Table("rollup_qh", ("bucket", "source_id", "model_id", "project_id", "session_id", "branch_id"), spans=True,
+              index=("session_id",)),
+        Table("rollup_qh_model", ("bucket", "source_id", "model_id"), index=("source_id", "bucket")),
+        Table("rollup_day", ("zone_id", "day", "source_id", "model_id", "project_id")),
+        Table("rollup_session", ("session_id", "source_id", "model_id", "project_id"), spans=True),
+        Table("rollup_total", ("source_id", "model_id", "project_id", "branch_id")),
+    )
+}  # fmt: skip
+FROM_EVENTS = ("rollup_qh", "rollup_qh_model", "rollup_session", "rollup_total")
 _ENTRY_COST = {
     "calc": "cost_pusd",
     "logged": "logged_cost_pusd",
@@ -60,6 +93,19 @@ _ENTRY_KEYS = {
 }
 
 
+def create_sql() -> list[str]:
+    """CREATE statements of every rollup table and the zones whose days are kept."""
+    out = [
+        "CREATE TABLE rollup_zones (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, added_ms INTEGER NOT NULL)"
+    ]
+    for t in TABLES.values():
+        columns = ", ".join(f"{c} INTEGER NOT NULL" for c in t.columns)
+        out.append(f"CREATE TABLE {t.name} ({columns}, PRIMARY KEY ({', '.join(t.keys)})) WITHOUT ROWID")
+        if t.index:
+            out.append(f"CREATE INDEX {t.name}_by_{'_'.join(t.index)} ON {t.name} ({', '.join(t.index)})")
+    return out
+
+
 def _entry_sums() -> list[str]:
     sums = ["COUNT(*)", *(f"SUM({c})" for c in TOKEN_COLUMNS)]
     for mode in COST_MODES:
@@ -73,22 +119,26 @@ def _entry_sums() -> list[str]:
 
 
 def select_sql(table: str, where: str = "") -> str:
-    """The rows of a rollup table as the events give them (``where`` filters the events)."""
-    keys, spans = KEYS[table], SPAN_COLUMNS[table]
-    select = ", ".join(
-        [*(_ENTRY_KEYS[k] for k in keys), *_entry_sums(), *(("MIN(ts)", "MAX(ts)") if spans else ())]
-    )
-    group = ", ".join(str(i + 1) for i in range(len(keys)))
+    """The rows of a table kept from the events, as the events give them (``where`` filters the events)."""
+    t = TABLES[table]
+    spans = ("MIN(ts)", "MAX(ts)") if t.spans else ()
+    select = ", ".join([*(_ENTRY_KEYS[k] for k in t.keys), *_entry_sums(), *spans])
+    group = ", ".join(str(i + 1) for i in range(len(t.keys)))
     return f"SELECT {select} FROM entries {where} GROUP BY {group}"
 
 
-def _columns(table: str) -> str:
-    return ", ".join([*KEYS[table], *SUM_COLUMNS, *SPAN_COLUMNS[table]])
+def rebuild_sql(where: str = "", tables: Sequence[str] = FROM_EVENTS) -> list[str]:
+    """``INSERT ... SELECT`` statements recomputing tables kept from the events (optionally ``WHERE ...``)."""
+    return [f"INSERT INTO {t} ({', '.join(TABLES[t].columns)}) {select_sql(t, where)}" for t in tables]
 
 
-def rebuild_sql(where: str = "") -> list[str]:
-    """``INSERT ... SELECT`` statements recomputing both tables from ``entries`` (optionally ``WHERE ...``)."""
-    return [f"INSERT INTO {table} ({_columns(table)}) {select_sql(table, where)}" for table in KEYS]
+def _from_qh(target: str, keys: Sequence[str], where: str) -> str:
+    """``target`` rows summed from ``rollup_qh`` rows (``keys``: the SQL of the target's keys)."""
+    t = TABLES[target]
+    sums = [f"SUM({c})" for c in SUM_COLUMNS] + (["MIN(first_ts)", "MAX(last_ts)"] if t.spans else [])
+    group = ", ".join(str(i + 1) for i in range(len(keys)))
+    return (f"INSERT INTO {target} ({', '.join(t.columns)}) SELECT {', '.join([*keys, *sums])} FROM rollup_qh"
+            f" {where} GROUP BY {group}")  # fmt: skip
 
 
 def _split(pusd: int | None) -> tuple[int, int, int]:
@@ -100,51 +150,71 @@ def _split(pusd: int | None) -> tuple[int, int, int]:
 
 
 class Delta:
-    """Additions to both tables from new events, summed per row until :meth:`apply`."""
+    """Changes to every table, summed per row until :meth:`apply`; also the quarter-hours and sessions
+    whose first and last instants must be rebuilt."""
 
-    def __init__(self) -> None:
-        self.session: dict[tuple, list[int]] = {}
-        self.model: dict[tuple, list[int]] = {}
+    def __init__(self, zones: Sequence[tuple[int, QuarterDays]] = ()) -> None:
+        self.zones = list(zones)
+        self.rows: dict[str, dict[tuple, list[int]]] = {name: {} for name in TABLES}
+        self.dirty_buckets: set[int] = set()
+        self.dirty_sessions: set[int] = set()
 
     def add(self, ts: int, source_id: int, model_id: int, project_id: int | None, session_id: int | None,
-            branch_id: int | None, tokens: Sequence[int], cost: int | None, logged: int | None) -> None:  # fmt: skip
+            branch_id: int | None, tokens: Sequence[int], cost: int | None, logged: int | None,
+            sign: int = 1, moves: bool = True) -> None:  # fmt: skip
+        """Count one event (``sign`` -1: take it away; unless it only changes its cost (``moves`` False),
+        its quarter-hour and session are marked for a rebuild of their first and last instants)."""
         bucket = ts // BUCKET_MS
+        project, session, branch = project_id or 0, session_id or 0, branch_id or 0
         sums = [1, *tokens, *_split(cost), *_split(logged), *_split(logged if logged is not None else cost)]
-        for table, key, spans in (
-            (
-                self.session,
-                (bucket, source_id, model_id, project_id or 0, session_id or 0, branch_id or 0),
-                True,
-            ),
-            (self.model, (bucket, source_id, model_id), False),
-        ):
-            row = table.get(key)
-            if row is None:
-                table[key] = [*sums, ts, ts] if spans else list(sums)
-                continue
-            for i, value in enumerate(sums):
-                row[i] += value
-            if spans:
-                row[-2] = min(row[-2], ts)
-                row[-1] = max(row[-1], ts)
+        if sign < 0:
+            sums = [-v for v in sums]
+            if moves:
+                self.dirty_buckets.add(bucket)
+                self.dirty_sessions.add(session)
+        rows = self.rows
+        self._add(rows["rollup_qh"], (bucket, source_id, model_id, project, session, branch), sums, ts)
+        self._add(rows["rollup_qh_model"], (bucket, source_id, model_id), sums)
+        self._add(rows["rollup_session"], (session, source_id, model_id, project), sums, ts)
+        self._add(rows["rollup_total"], (source_id, model_id, project, branch), sums)
+        for zone_id, days in self.zones:
+            self._add(rows["rollup_day"], (zone_id, days.day(bucket), source_id, model_id, project), sums)
+
+    @staticmethod
+    def _add(rows: dict[tuple, list[int]], key: tuple, sums: list[int], ts: int | None = None) -> None:
+        row = rows.get(key)
+        if row is None:
+            rows[key] = [*sums, ts, ts] if ts is not None else list(sums)
+            return
+        for i, value in enumerate(sums):
+            row[i] += value
+        if ts is not None:
+            row[-2] = min(row[-2], ts)
+            row[-1] = max(row[-1], ts)
 
     def apply(self, conn: Connection) -> None:
-        for table, rows in (("rollup_session", self.session), ("rollup_model", self.model)):
-            if rows:
-                conn.executemany(_upsert(table), [(*key, *sums) for key, sums in rows.items()])
-        self.session.clear()
-        self.model.clear()
+        for name, rows in self.rows.items():
+            if not rows:
+                continue
+            t = TABLES[name]
+            conn.executemany(_upsert(t), [(*key, *sums) for key, sums in rows.items()])
+            emptied = [key for key, sums in rows.items() if sums[0] <= 0]
+            if emptied:
+                match = " AND ".join(f"{k} = ?" for k in t.keys)
+                conn.executemany(f"DELETE FROM {name} WHERE {match} AND requests = 0", emptied)
+            rows.clear()
+        rebuild_dirty(conn, self.dirty_buckets, self.dirty_sessions)
+        self.dirty_buckets.clear()
+        self.dirty_sessions.clear()
 
 
-def _upsert(table: str) -> str:
-    keys, spans = KEYS[table], SPAN_COLUMNS[table]
-    columns = [*keys, *SUM_COLUMNS, *spans]
+def _upsert(t: Table) -> str:
     updates = [f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS]
-    if spans:
+    if t.spans:
         updates += ["first_ts = MIN(first_ts, excluded.first_ts)", "last_ts = MAX(last_ts, excluded.last_ts)"]
     return (
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(updates)}"
+        f"INSERT INTO {t.name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))}) "
+        f"ON CONFLICT ({', '.join(t.keys)}) DO UPDATE SET {', '.join(updates)}"
     )
 
 
@@ -159,31 +229,73 @@ def _ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:
     return [(lo, hi) for lo, hi in runs]
 
 
-def rebuild_buckets(conn: Connection, buckets: Iterable[int]) -> None:
-    """Recompute these quarter-hours of both tables from the events (inside the caller's transaction)."""
+def rebuild_dirty(conn: Connection, buckets: Iterable[int], sessions: Iterable[int]) -> None:
+    """Recompute the rows with first and last instants that a replaced event may have left wrong:
+    ``rollup_qh`` quarter-hours from the events, then ``rollup_session`` sessions from ``rollup_qh``."""
     for lo, hi in _ranges(buckets):
-        for table in KEYS:
-            conn.execute(f"DELETE FROM {table} WHERE bucket BETWEEN ? AND ?", (lo, hi))
-        where = f"WHERE ts >= {lo * BUCKET_MS} AND ts < {(hi + 1) * BUCKET_MS}"
-        for statement in rebuild_sql(where):
-            conn.execute(statement)
+        conn.execute("DELETE FROM rollup_qh WHERE bucket BETWEEN ? AND ?", (lo, hi))
+        conn.execute(
+            rebuild_sql(f"WHERE ts >= {lo * BUCKET_MS} AND ts < {(hi + 1) * BUCKET_MS}", ("rollup_qh",))[0]
+        )
+    sessions = sorted(set(sessions))
+    for start in range(0, len(sessions), 500):
+        chunk = sessions[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        conn.execute(f"DELETE FROM rollup_session WHERE session_id IN ({marks})", chunk)
+        sql = _from_qh("rollup_session", ("session_id", "source_id", "model_id", "project_id"),
+                       f"WHERE session_id IN ({marks})")  # fmt: skip
+        conn.execute(sql, chunk)
 
 
-def rebuild_all(conn: Connection) -> None:
-    for table in KEYS:
-        conn.execute(f"DELETE FROM {table}")
+def build_zone(conn: Connection, zone_id: int, days: QuarterDays) -> bool:
+    """Fill ``rollup_day`` for one zone from ``rollup_qh``; False when the zone's days cannot come from
+    quarter-hours (offsets that are not whole quarter-hours)."""
+    conn.execute("DELETE FROM rollup_day WHERE zone_id = ?", (zone_id,))
+    lo, hi = conn.execute("SELECT MIN(bucket), MAX(bucket) FROM rollup_qh_model").fetchone()
+    if lo is None:
+        return True
+    spans = offset_spans(days.tz, lo * BUCKET_MS, (hi + 1) * BUCKET_MS)
+    if not aligned(spans):
+        return False
+    day, args = local_day_sql(spans, f"bucket * {BUCKET_MS}")
+    conn.execute(_from_qh("rollup_day", (str(zone_id), day, "source_id", "model_id", "project_id"), ""), args)
+    return True
+
+
+def rebuild_all(conn: Connection, zones: Sequence[tuple[int, QuarterDays]] = ()) -> None:
+    for name in FROM_EVENTS:
+        conn.execute(f"DELETE FROM {name}")
     for statement in rebuild_sql():
         conn.execute(statement)
+    for zone_id, days in zones:
+        build_zone(conn, zone_id, days)
 
 
-def differences(conn: Connection) -> list[str]:
+def differences(conn: Connection, zones: Sequence[tuple[int, QuarterDays]] = ()) -> list[str]:
     """Where the stored rollups differ from a recomputation from the events (empty when they agree)."""
     problems = []
-    for table in KEYS:
-        stored = set(conn.execute(f"SELECT {_columns(table)} FROM {table}"))
-        fresh = set(conn.execute(select_sql(table)))
+    fresh_rows = {name: set(conn.execute(select_sql(name))) for name in FROM_EVENTS}
+    for name in FROM_EVENTS:
+        stored = set(conn.execute(f"SELECT {', '.join(TABLES[name].columns)} FROM {name}"))
         problems += [
-            f"{table}: stored row {row} is not what the events give" for row in sorted(stored - fresh)[:5]
+            f"{name}: stored row {row} is not what the events give"
+            for row in sorted(stored - fresh_rows[name])[:5]
         ]
-        problems += [f"{table}: missing row {row}" for row in sorted(fresh - stored)[:5]]
+        problems += [f"{name}: missing row {row}" for row in sorted(fresh_rows[name] - stored)[:5]]
+    columns = ", ".join(TABLES["rollup_day"].columns)
+    for zone_id, days in zones:
+        stored = set(conn.execute(f"SELECT {columns} FROM rollup_day WHERE zone_id = ?", (zone_id,)))
+        fresh: dict[tuple, list[int]] = {}
+        for row in fresh_rows["rollup_qh"]:
+            bucket, source_id, model_id, project_id = row[:4]
+            sums = fresh.setdefault(
+                (zone_id, days.day(bucket), source_id, model_id, project_id), [0] * len(SUM_COLUMNS)
+            )
+            for i, value in enumerate(row[6 : 6 + len(SUM_COLUMNS)]):
+                sums[i] += value
+        want = {(*key, *sums) for key, sums in fresh.items()}
+        problems += [
+            f"rollup_day {days.tz.key}: stored row {row} is wrong" for row in sorted(stored - want)[:5]
+        ]
+        problems += [f"rollup_day {days.tz.key}: missing row {row}" for row in sorted(want - stored)[:5]]
     return problems

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from tokledger.ledger import Ledger, pusd_to_usd, queries
 from tokledger.ledger.queries import EventFilter
 from tokledger.reports.kinds import KINDS, Kind
-from tokledger.reports.periods import day_from_number, local_midnight_ms, offset_spans, week_label
+from tokledger.reports.periods import day_from_number, day_number, local_midnight_ms, offset_spans, week_label
 
 __all__ = ["KINDS", "Kind", "Query", "Report", "Row", "Totals", "today", "usage_report"]
 
@@ -112,6 +112,9 @@ class Query:
             models=self.models,
             projects=self.projects,
             sessions=self.sessions,
+            zone=self.tz.key,
+            first_day=day_number(self.since) if self.since and self.start_ms is None else None,
+            last_day=day_number(self.until) if self.until else None,
         )
 
 
@@ -148,12 +151,11 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query) -> Report:
     """The rows of one of :data:`KINDS` (``today`` expects the caller to have set the day)."""
     kind = KINDS[kind] if isinstance(kind, str) else kind
     f = query.event_filter()
-    spans = None
-    if kind.timed:
+
+    def spans():
         first, last = queries.time_range(ledger, f)
-        if first is None:
-            return Report(kind.name, query, [], Totals())
-        spans = offset_spans(query.tz, first, last)
+        return offset_spans(query.tz, first or 0, last or 0)
+
     label_of = _labeller(kind, query)
     labels: dict[object, str] = {}
     rows: dict[str, Row] = {}

@@ -64,31 +64,7 @@ def parse_day(value: str, option: str) -> date:
         raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
 
 
-DAY_MS = 86_400_000
-
-
-def offset_spans(tz: ZoneInfo, start_ms: int, end_ms: int) -> list[tuple[int, int]]:
-    """The zone's UTC offsets over [start_ms, end_ms]: ``(from_ms, offset_ms)`` pairs, first from -inf.
-
-    Offsets change at most a few times a year; each change is found by checking every local day and then
-    bisecting to the minute, so a report can bucket instants into local days with plain integer arithmetic.
-    """
-
-    def offset(ms: int) -> int:
-        return int(datetime.fromtimestamp(ms / 1000, tz).utcoffset().total_seconds()) * 1000
-
-    spans = [(-(2**62), offset(start_ms))]
-    t = start_ms
-    while t < end_ms:
-        nxt = min(t + DAY_MS // 2, end_ms)
-        if offset(nxt) != spans[-1][1]:
-            lo, hi = t, nxt  # offset(lo) is the current offset, offset(hi) another one
-            while hi - lo > 1000:
-                mid = (lo + hi) // 2
-                lo, hi = (mid, hi) if offset(mid) == spans[-1][1] else (lo, mid)
-            spans.append(((lo // 1000 + 1) * 1000, offset(nxt)))  # zone rules change on whole seconds
-        t = nxt
-    return spans
+from tokledger.ledger.zones import offset_spans  # noqa: E402,F401 -- the zone arithmetic lives with the ledger
 
 
 EPOCH_DAY = date(1970, 1, 1)
@@ -96,3 +72,7 @@ EPOCH_DAY = date(1970, 1, 1)
 
 def day_from_number(n: int) -> date:
     return EPOCH_DAY + timedelta(days=n)
+
+
+def day_number(day: date) -> int:
+    return (day - EPOCH_DAY).days
