@@ -156,7 +156,7 @@ def test_days_across_a_daylight_saving_change(ledger):
 
 
 def test_offset_spans_find_the_exact_transition():
-    from tokledger.reports.periods import offset_spans
+    from tokledger.ledger.zones import offset_spans
 
     start = int(datetime(2025, 3, 1, tzinfo=UTC).timestamp() * 1000)
     end = int(datetime(2025, 11, 30, tzinfo=UTC).timestamp() * 1000)

@@ -30,7 +30,6 @@ import msgspec
 from tokledger.errors import LedgerError
 from tokledger.ledger import rollups
 from tokledger.ledger.migrations import migrate
-from tokledger.ledger.zones import QuarterDays
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
     EventRow,
@@ -39,6 +38,7 @@ from tokledger.ledger.rows import (
     pusd_to_usd,
     usd_to_pusd,
 )
+from tokledger.ledger.zones import QuarterDays
 
 __all__ = [
     "PUSD_PER_USD", "EventRow", "FileState", "Ledger", "datetime_to_ms", "ms_to_datetime", "pusd_to_usd",

@@ -17,8 +17,9 @@ from zoneinfo import ZoneInfo
 
 from tokledger.ledger import Ledger, pusd_to_usd, queries
 from tokledger.ledger.queries import EventFilter
+from tokledger.ledger.zones import offset_spans
 from tokledger.reports.kinds import KINDS, Kind
-from tokledger.reports.periods import day_from_number, day_number, local_midnight_ms, offset_spans, week_label
+from tokledger.reports.periods import day_from_number, day_number, local_midnight_ms, week_label
 
 __all__ = ["KINDS", "Kind", "Query", "Report", "Row", "Totals", "today", "usage_report"]
 

@@ -64,9 +64,6 @@ def parse_day(value: str, option: str) -> date:
         raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
 
 
-from tokledger.ledger.zones import offset_spans  # noqa: E402,F401 -- the zone arithmetic lives with the ledger
-
-
 EPOCH_DAY = date(1970, 1, 1)
 
 
