@@ -28,7 +28,8 @@ import synth_ledger
 from tokledger.config import Config
 from tokledger.env import Env
 from tokledger.reports import Query, today
-from tokledger.reports.dashboard import active_block, recent_blocks
+from tokledger.reports.blocks import recent_blocks
+from tokledger.reports.dashboard import active_block
 from tokledger.reports.periods import zone
 from tokledger.workspace import Workspace
 

@@ -12,8 +12,8 @@ from tests.tui.conftest import HAIKU, NOW, OPUS, SONNET, UNPRICED, demo_history
 from tokledger.config import Config
 from tokledger.ledger import Ledger
 from tokledger.reports import Query, usage_report
-from tokledger.reports.blocks import blocks_report
-from tokledger.reports.dashboard import active_block, block_anchor, dashboard, recent_blocks
+from tokledger.reports.blocks import block_anchor, blocks_report, recent_blocks
+from tokledger.reports.dashboard import active_block, dashboard
 from tokledger.reports.render import fmt_cost
 from tokledger.tui.refresh import Cancelled, Refresher, View
 from tokledger.tui.text import bar, columns, compact, duration, per_hour, sparkline

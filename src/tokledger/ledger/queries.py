@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from tokledger.ledger import Ledger
 from tokledger.ledger.rollups import BUCKET_MS, MICRO, TOKEN_COLUMNS
-from tokledger.ledger.zones import aligned, local_day_sql
+from tokledger.ledger.zones import aligned, local_day_sql, period_sql
 
 GROUPS = ("day", "session", "project", "branch")
 MODE_COLUMN = {"calculate": "calc", "logged": "logged", "auto": "auto"}
@@ -174,20 +174,29 @@ _GROUP_COLUMN = {"session": "session_id", "project": "project_id", "branch": "br
 
 
 def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
-          spans: Callable[[], Sequence[tuple[int, int]]] | None = None) -> list[Group]:  # fmt: skip
+          spans: Callable[[], Sequence[tuple[int, int]]] | None = None,
+          period: tuple[str, int] | None = None) -> list[Group]:  # fmt: skip
     """Sums per (``group``, source, model). ``group`` "day" gives local day numbers of the filter's zone and
-    needs ``spans``: a function giving the zone's offsets over the selection (asked only when needed)."""
+    needs ``spans``: a function giving the zone's offsets over the selection (asked only when needed); with
+    ``period`` ``("week", start_of_week)`` the value is the week's first day, with ``("month", 0)`` it is
+    ``year * 100 + month``."""
     t = _table(ledger, f, group, mode)
     keys: list[str] = []
     key_args: list[int] = []
-    if group == "day" and t.name != "rollup_day":
-        zone_spans = spans()
-        if not aligned(zone_spans):
-            t = _Table.of("entries", mode)
-        expr, key_args = local_day_sql(zone_spans, t.time)
-        keys.append(expr)
-    elif group == "day":
-        keys.append("r.day")
+    source = t.name
+    if group == "day":
+        if t.name == "rollup_day":
+            day = "r.day"
+        else:
+            zone_spans = spans()
+            if not aligned(zone_spans):
+                t = _Table.of("entries", mode)
+                source = t.name
+            day, key_args = local_day_sql(zone_spans, t.time)
+        if period is not None:
+            source = f"(SELECT {day} AS day_number, * FROM {t.name} r WHERE {{where}})"
+            day = "r.day_number"
+        keys.append(period_sql(day, *period) if period else day)
     elif group is not None:
         column = _GROUP_COLUMN[group]
         keys.append(f"COALESCE(r.{column}, 0)" if t.name == "entries" else f"r.{column}")
@@ -199,7 +208,10 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
         project = "MAX(pd.value)"
     select = ", ".join([*keys, "r.source_id", "r.model_id", *t.sums, t.first, t.last, project])
     group_by = ", ".join(str(i + 1) for i in range(len(keys) + 2))
-    sql = f"SELECT {select} FROM {t.name} r {join} WHERE {where} GROUP BY {group_by}"
+    if source != t.name:  # the period of a local day: its day number comes from a derived table
+        sql = f"SELECT {select} FROM {source.format(where=where)} r {join} GROUP BY {group_by}"
+    else:
+        sql = f"SELECT {select} FROM {t.name} r {join} WHERE {where} GROUP BY {group_by}"
     records = ledger.conn.execute(sql, [*key_args, *args]).fetchall()
     n = len(keys)
     first_id = 1 if group == "day" else 0

@@ -78,8 +78,13 @@ class Row:
     """A session's project (the session report)."""
 
     def add(self, source: str, model: str, part: Totals, first_ms: int | None, last_ms: int | None) -> None:
+        """Add ``part`` (which the row may keep: it must not be changed afterwards)."""
         self.totals.add(part)
-        self.models.setdefault((source, model), Totals()).add(part)
+        kept = self.models.get((source, model))
+        if kept is None:
+            self.models[(source, model)] = part
+        else:
+            kept.add(part)
         if first_ms is not None:
             self.first_ms = first_ms if self.first_ms is None else min(self.first_ms, first_ms)
         if last_ms is not None:
@@ -144,7 +149,7 @@ def _labeller(kind: Kind, query: Query):
     if kind.group == "week":
         return lambda n: week_label(day_from_number(n), query.start_of_week)
     if kind.group == "month":
-        return lambda n: f"{day_from_number(n):%Y-%m}"
+        return lambda n: f"{n // 100:04d}-{n % 100:02d}"
     return None
 
 
@@ -161,7 +166,8 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query) -> Report:
     labels: dict[object, str] = {}
     rows: dict[str, Row] = {}
     projects: dict[str, set[str]] = {}
-    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans):
+    period = {"week": ("week", query.start_of_week), "month": ("month", 0)}.get(kind.group)
+    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans, period):
         if label_of is not None:
             label = labels.get(g.value)
             if label is None:

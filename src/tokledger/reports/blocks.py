@@ -21,8 +21,8 @@ requests of that quarter-hour. The vendor's real window may start elsewhere; the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from tokledger.ledger import Ledger, queries
@@ -30,6 +30,7 @@ from tokledger.ledger.queries import Piece
 from tokledger.ledger.rollups import BUCKET_MS
 from tokledger.reports import Query, Report, Row, Totals, summed
 from tokledger.reports.format import iso_seconds
+from tokledger.reports.periods import local_midnight_ms
 
 HOUR_MS = 3_600_000
 
@@ -103,6 +104,12 @@ def blocks_report(
     def split(bucket: int) -> list[Piece]:
         return queries.requests_between(ledger, f, query.mode, bucket * BUCKET_MS, (bucket + 1) * BUCKET_MS)
 
+    if active_only and token_limit != "max" and query.since is None and query.start_ms is None:
+        recent = recent_blocks(
+            ledger, query, now=now or datetime.now(UTC), hours=hours, token_limit=token_limit
+        )
+        rows = [b for b in recent.rows if b.is_active]
+        return Report("blocks", query, rows, summed(rows))
     blocks = _cut(queries.timeline(ledger, f, query.mode), length, split)
     limit = _limit(blocks, token_limit)
     for block in blocks:
@@ -149,3 +156,37 @@ def _burn(block: BlockRow, now_ms: int) -> None:
         block.projected_cost_usd = (cost + cost_per_hour / 60 * block.remaining_minutes).quantize(
             Decimal("0.01")
         )
+
+
+def recent_blocks(ledger: Ledger, query: Query, *, now: datetime, hours: int = 5, anchor_ms: int | None = None,
+                  token_limit: str | None = None) -> Report:  # fmt: skip
+    """The blocks of the recent past, exactly as a report over the whole history would cut them.
+
+    Where a block starts depends on the requests before it back to the last silence longer than a block.
+    With ``anchor_ms`` — the start of a block from an earlier call, see :func:`block_anchor` — only the
+    events from there on are read; that is exact as long as no event before the anchor changed since.
+    Without it the window opens at yesterday's local midnight and widens until it begins with a silence.
+    """
+    if anchor_ms is not None:
+        window = replace(query, since=None, until=None, start_ms=anchor_ms)
+        return blocks_report(ledger, window, hours=hours, now=now, token_limit=token_limit)
+    length = hours * HOUR_MS
+    today = now.astimezone(query.tz).date()
+    for back in (1, 7, 60):
+        since = today - timedelta(days=back)
+        report = blocks_report(
+            ledger, replace(query, since=since, until=None), hours=hours, now=now, token_limit=token_limit
+        )
+        rows = report.rows
+        quiet_start = not rows or rows[0].first_ms - local_midnight_ms(since, query.tz) > length
+        if quiet_start or any(row.is_gap for row in rows):
+            return report
+    return blocks_report(
+        ledger, replace(query, since=None, until=None), hours=hours, now=now, token_limit=token_limit
+    )
+
+
+def block_anchor(report: Report) -> int | None:
+    """Where the newest block of a :func:`recent_blocks` report starts: the next call can read from there."""
+    starts = [row.start_ms for row in report.rows if not row.is_gap]
+    return starts[-1] if starts else None

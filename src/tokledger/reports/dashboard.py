@@ -16,8 +16,7 @@ from decimal import Decimal
 
 from tokledger.ledger import Ledger, ms_to_datetime
 from tokledger.reports import Query, Report, Row, Totals, usage_report
-from tokledger.reports.blocks import HOUR_MS, blocks_report
-from tokledger.reports.periods import local_midnight_ms
+from tokledger.reports.blocks import recent_blocks
 from tokledger.reports.status import source_status
 
 TOP_MODELS = 5
@@ -123,36 +122,6 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
         today_models=_by(today_row, 1), today_sources=_by(today_row, 0),
         trends=ranked[:TOP_MODELS], models_in_range=len(ranked),
     )  # fmt: skip
-
-
-def recent_blocks(ledger: Ledger, query: Query, *, now: datetime, hours: int = 5,
-                  anchor_ms: int | None = None) -> Report:  # fmt: skip
-    """The blocks of the recent past, exactly as a report over the whole history would cut them.
-
-    Where a block starts depends on the requests before it back to the last silence longer than a block.
-    With ``anchor_ms`` — the start of a block from an earlier call, see :func:`block_anchor` — only the
-    events from there on are read; that is exact as long as no event before the anchor changed since.
-    Without it the window opens at yesterday's local midnight and widens until it begins with a silence.
-    """
-    if anchor_ms is not None:
-        window = replace(query, since=None, until=None, start_ms=anchor_ms)
-        return blocks_report(ledger, window, hours=hours, now=now)
-    length = hours * HOUR_MS
-    today = now.astimezone(query.tz).date()
-    for back in (1, 7, 60):
-        since = today - timedelta(days=back)
-        report = blocks_report(ledger, replace(query, since=since, until=None), hours=hours, now=now)
-        rows = report.rows
-        quiet_start = not rows or rows[0].first_ms - local_midnight_ms(since, query.tz) > length
-        if quiet_start or any(row.is_gap for row in rows):
-            return report
-    return blocks_report(ledger, replace(query, since=None, until=None), hours=hours, now=now)
-
-
-def block_anchor(report: Report) -> int | None:
-    """Where the newest block of a :func:`recent_blocks` report starts: the next call can read from there."""
-    starts = [row.start_ms for row in report.rows if not row.is_gap]
-    return starts[-1] if starts else None
 
 
 def active_block(report: Report, now: datetime) -> ActiveBlock | None:

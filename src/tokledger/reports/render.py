@@ -83,8 +83,9 @@ def row_dict(report: Report, row: Row, breakdown: str | bool | None) -> dict:
     return out
 
 
-def to_json(report: Report, breakdown: str | bool | None) -> str:
-    doc = {
+def to_doc(report: Report, breakdown: str | bool | None) -> dict:
+    """The JSON document of a report, as plain data."""
+    return {
         "report": report.kind,
         "timezone": report.query.tz.key,
         "mode": report.query.mode,
@@ -92,7 +93,10 @@ def to_json(report: Report, breakdown: str | bool | None) -> str:
         "totals": totals_dict(report.totals),
         "unpriced": {"requests": report.totals.unpriced_requests, "models": report.unpriced_models},
     }
-    return json.dumps(doc, indent=2)
+
+
+def to_json(report: Report, breakdown: str | bool | None) -> str:
+    return json.dumps(to_doc(report, breakdown), indent=2)
 
 
 def to_csv(report: Report, breakdown: str | bool | None) -> str:

@@ -22,14 +22,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from tokledger.reports import Query, Totals
-from tokledger.reports.dashboard import (
-    Dashboard,
-    Usage,
-    active_block,
-    block_anchor,
-    recent_blocks,
-    usage_panels,
-)
+from tokledger.reports.blocks import block_anchor, recent_blocks
+from tokledger.reports.dashboard import Dashboard, Usage, active_block, usage_panels
 from tokledger.workspace import Workspace
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
+import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
@@ -62,7 +63,7 @@ def _history(backend: Backend, q: Query):
 
 
 def _dumps(doc) -> bytes:
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return msgspec.json.encode(doc)
 
 
 # -- views: (backend, query parameters) -> JSON bytes; shared by the routes and the warm-up ---------------
@@ -80,7 +81,7 @@ def view_report(backend: Backend, kind: str, params) -> bytes:
 
     def compute():
         with backend.reader() as workspace:
-            return render.to_json(workspace.report(kind, q), breakdown).encode()
+            return _dumps(render.to_doc(workspace.report(kind, q), breakdown))
 
     return backend.cached(("report", kind, breakdown, *_key(q)), compute)
 
@@ -124,7 +125,7 @@ def view_day(backend: Backend, day_text: str, params) -> bytes:
 def view_sources(backend: Backend, params) -> bytes:
     def compute():
         with backend.reader() as workspace:
-            return json.dumps(workspace.sources(), indent=2).encode()
+            return _dumps(workspace.sources())
 
     return backend.cached(("sources",), compute)
 
@@ -142,7 +143,7 @@ def view_blocks(backend: Backend, params) -> bytes:
     active = params.get("active", "").lower() in TRUE
     with backend.reader() as workspace:  # depends on the clock: never cached
         report = workspace.blocks(q, hours=hours, token_limit=limit, active_only=active)
-    return render.to_json(report, params.get("breakdown", "").lower() in TRUE).encode()
+    return _dumps(render.to_doc(report, params.get("breakdown", "").lower() in TRUE))
 
 
 def view_palettes(backend: Backend, params) -> bytes:
