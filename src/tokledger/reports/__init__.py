@@ -24,7 +24,7 @@ from tokledger.reports.periods import day_from_number, day_number, local_midnigh
 __all__ = ["KINDS", "Kind", "Query", "Report", "Row", "Totals", "today", "usage_report"]
 
 
-@dataclass
+@dataclass(slots=True)
 class Totals:
     input_tokens: int = 0
     output_tokens: int = 0

@@ -35,7 +35,14 @@ def money(value: Decimal | None) -> float | None:
 
 
 def money_pusd(pusd: int | None) -> float | None:
-    return money(pusd_to_usd(pusd))
+    """:func:`money` of integer picodollars without a Decimal: the amount rounded half-even to 1e-10 USD,
+    then one correctly rounded integer division — the same float."""
+    if pusd is None:
+        return None
+    tenths, rest = divmod(pusd, 100)  # units of 1e-10 USD
+    if rest > 50 or (rest == 50 and tenths % 2):
+        tenths += 1
+    return tenths / 10**10
 
 
 def cost_text(priced_pusd: int, unpriced_requests: int) -> str:

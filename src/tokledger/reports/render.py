@@ -26,7 +26,7 @@ from tokledger.events import TOKEN_FIELDS
 from tokledger.ledger import ms_to_datetime
 from tokledger.reports import KINDS, Report, Row, Totals
 from tokledger.reports.blocks import BlockRow
-from tokledger.reports.format import cost_text, integer, iso, money, printable
+from tokledger.reports.format import cost_text, integer, iso, money, money_pusd, printable
 
 
 def escape(text: str) -> str:
@@ -41,8 +41,9 @@ TOKEN_KEYS = (*TOKEN_FIELDS, "total_tokens")
 def totals_dict(t: Totals) -> dict:
     out: dict = {key: getattr(t, key) for key in TOKEN_KEYS}
     out["requests"] = t.requests
-    out["cost_usd"] = money(t.cost_usd)
-    out["cost_usd_priced"] = money(t.cost_usd_priced)
+    priced = money_pusd(t.priced_pusd)
+    out["cost_usd"] = None if t.unpriced_requests else priced
+    out["cost_usd_priced"] = priced
     out["unpriced_requests"] = t.unpriced_requests
     return out
 
