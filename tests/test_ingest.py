@@ -313,3 +313,20 @@ def test_kills_during_imports_with_kept_days_leave_exact_rollups(tmp_path, home)
         output,
     )
     assert ledger.rollup_differences() == []
+    if sys.platform.startswith("linux"):  # the killed syncs' parser processes are gone too
+        deadline = time.monotonic() + 30
+        while _processes_using(db) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _processes_using(db)
+
+
+def _processes_using(db: Path) -> list[int]:
+    """Processes started with TOKLEDGER_DB pointing at ``db`` (parser processes inherit the environment)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and f"TOKLEDGER_DB={db}".encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found

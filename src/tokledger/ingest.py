@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -133,9 +134,18 @@ class _Parsed:
 _worker_pricer: Pricer | None = None
 
 
-def _init_worker(pricer: Pricer) -> None:
+def _init_worker(pricer: Pricer, parent: int) -> None:
     global _worker_pricer
     _worker_pricer = pricer
+    threading.Thread(target=_exit_with, args=(parent,), name="tokledger-orphan-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A forked parser holds both ends of its task pipe, so it never sees EOF when the sync is killed: it
+    watches its parent instead and exits once the parent is gone."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _parse(task: _Task, pricer: Pricer | None = None) -> _Parsed | str:
@@ -172,7 +182,10 @@ def _parsed(tasks: Sequence[_Task], jobs: int | None, pricer: Pricer) -> Iterato
     pricer.prepare()  # load the price table once here rather than once in every parser process
 
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=get_context("fork"), initializer=_init_worker, initargs=(pricer,)
+        max_workers=workers,
+        mp_context=get_context("fork"),
+        initializer=_init_worker,
+        initargs=(pricer, os.getpid()),
     ) as pool:
         yield from pool.map(_parse, tasks, chunksize=8)
 
