@@ -76,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((label, med, top, note))
 
     for kind in ("daily", "weekly", "monthly", "model", "project", "session", "branch"):
-        add(f"`{kind}`", lambda k=kind: ws.report(k, q), f"{len(ws.report(kind, q).rows):,} rows")
+        add(
+            f"`{kind}`", lambda k=kind: ws.report(k, q, parts=False), f"{len(ws.report(kind, q).rows):,} rows"
+        )
+    add("`daily --breakdown`", lambda: ws.report("daily", q))
     add("lifetime totals", lambda: ws.report("model", q).totals)
+    add("`blocks --active`", lambda: ws.blocks(q, active_only=True))
     add("`daily --since` last 30 days", lambda: ws.report("daily", replace(q, since=day.replace(day=1))))
     add("`daily --project project-07`", lambda: ws.report("daily", replace(q, projects=("project-07",))))
     add("`daily -z Asia/Kathmandu`", lambda: ws.report("daily", replace(q, tz=zone("Asia/Kathmandu"))))

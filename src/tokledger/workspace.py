@@ -154,13 +154,14 @@ class Workspace:
         except LedgerError:  # a read-only ledger: the quarter-hours still answer, a little slower
             pass
 
-    def report(self, kind: str, query: Query) -> Report:
-        """A report of one of :data:`reports.KINDS`; the configured zone's days are kept as sums."""
+    def report(self, kind: str, query: Query, *, parts: bool = True) -> Report:
+        """A report of one of :data:`reports.KINDS` (``parts``: with the per source and model breakdown);
+        the configured zone's days are kept as sums."""
         from tokledger.reports import usage_report
 
         if query.tz.key == self.config.zone().key:
             self.keep_days(query.tz)
-        return usage_report(self.ledger, kind, query)
+        return usage_report(self.ledger, kind, query, parts=parts)
 
     def blocks(self, query: Query, **options) -> Report:
         from tokledger.reports.blocks import blocks_report

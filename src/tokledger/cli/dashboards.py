@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -81,7 +82,12 @@ def graph_cmd(app: App, year: int | None, source: str | None, model: str | None,
     query = build_query(app, {"source": source, "model": model, "timezone": timezone})
     if not no_sync:
         app.sync(query.sources or None, quiet=as_json)
-    doc = graph.graph_data(app.workspace.report("daily", query), year, today=today(query.tz))
+    day = today(query.tz)
+    history = app.workspace.report("daily", query, parts=False)
+    year = year or graph.default_year(history, day)
+    first, last = graph.year_bounds(year)
+    detail = app.workspace.report("daily", replace(query, since=first, until=last))
+    doc = graph.graph_data(history, detail, year, today=day)
     if svg_path is not None:
         try:
             svg_path.write_text(to_svg(doc, metric=metric, palette=palette, theme=theme), encoding="utf-8")

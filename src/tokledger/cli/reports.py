@@ -105,7 +105,7 @@ def _kind_command(kind: Kind):
             opts.update(since=day, until=day, year=None, breakdown=opts.get("breakdown") or "model")
             title = f"Today {day}"
         query = _prepare(app, opts)
-        _emit(app, app.workspace.report(kind.name, query), opts, title)
+        _emit(app, app.workspace.report(kind.name, query, parts=bool(opts.get("breakdown"))), opts, title)
 
     command.__doc__ = kind.title
     command.__name__ = f"{kind.name}_cmd"

@@ -175,10 +175,11 @@ _GROUP_COLUMN = {"session": "session_id", "project": "project_id", "branch": "br
 
 def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
           spans: Callable[[], Sequence[tuple[int, int]]] | None = None,
-          period: tuple[str, int] | None = None) -> list[Group]:  # fmt: skip
-    """Sums per (``group``, source, model). ``group`` "day" gives local day numbers of the filter's zone and
-    needs ``spans``: a function giving the zone's offsets over the selection (asked only when needed); with
-    ``period`` ``("week", start_of_week)`` the value is the week's first day, with ``("month", 0)`` it is
+          period: tuple[str, int] | None = None, per_model: bool = True) -> list[Group]:  # fmt: skip
+    """Sums per (``group``, source, model) — or per ``group`` alone without ``per_model`` (source and model
+    then None). ``group`` "day" gives local day numbers of the filter's zone and needs ``spans``: a function
+    giving the zone's offsets over the selection (asked only when needed); with ``period``
+    ``("week", start_of_week)`` the value is the week's first day, with ``("month", 0)`` it is
     ``year * 100 + month``."""
     t = _table(ledger, f, group, mode)
     keys: list[str] = []
@@ -206,8 +207,9 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
     if group == "session":
         join = "LEFT JOIN dims pd ON pd.id = r.project_id"
         project = "MAX(pd.value)"
-    select = ", ".join([*keys, "r.source_id", "r.model_id", *t.sums, t.first, t.last, project])
-    group_by = ", ".join(str(i + 1) for i in range(len(keys) + 2))
+    parts = ["r.source_id", "r.model_id"] if per_model else ["0", "0"]
+    select = ", ".join([*keys, *parts, *t.sums, t.first, t.last, project])
+    group_by = ", ".join(str(i + 1) for i in range(len(keys) + (2 if per_model else 0)))
     if source != t.name:  # the period of a local day: its day number comes from a derived table
         sql = f"SELECT {select} FROM {source.format(where=where)} r {join} GROUP BY {group_by}"
     else:
@@ -220,9 +222,24 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
     for r in records:
         value = r[0] if group == "day" else (names.get(r[0]) if n else None)
         s = r[n + 2 : n + 12]
-        out.append(Group(value, names[r[n]], names[r[n + 1]], s[0], tuple(s[1:7]), (s[7] or 0) * MICRO + (s[8] or 0),
-                         s[9] or 0, r[n + 12], r[n + 13], r[n + 14]))  # fmt: skip
+        out.append(Group(value, names.get(r[n]), names.get(r[n + 1]), s[0], tuple(s[1:7]),
+                         (s[7] or 0) * MICRO + (s[8] or 0), s[9] or 0, r[n + 12], r[n + 13], r[n + 14]))  # fmt: skip
     return out
+
+
+def unpriced_models(ledger: Ledger, f: EventFilter, mode: str) -> list[str]:
+    """The models of the selection with at least one request without a cost (in ``mode``)."""
+    t = _table(ledger, f, None, mode)
+    where, args = t.where(f)
+    missing = f"{_entry_cost(mode)} IS NULL" if t.name == "entries" else f"{MODE_COLUMN[mode]}_unpriced > 0"
+    ids = [
+        i
+        for (i,) in ledger.conn.execute(
+            f"SELECT DISTINCT model_id FROM {t.name} WHERE {where} AND {missing}", args
+        )
+    ]
+    names = ledger.names(ids)
+    return sorted(names[i] for i in ids)
 
 
 def time_range(ledger: Ledger, f: EventFilter) -> tuple[int | None, int | None]:

@@ -153,9 +153,12 @@ def _labeller(kind: Kind, query: Query):
     return None
 
 
-def usage_report(ledger: Ledger, kind: str | Kind, query: Query) -> Report:
-    """The rows of one of :data:`KINDS` (``today`` expects the caller to have set the day)."""
+def usage_report(ledger: Ledger, kind: str | Kind, query: Query, *, parts: bool = True) -> Report:
+    """The rows of one of :data:`KINDS` (``today`` expects the caller to have set the day). Without
+    ``parts`` the rows carry no per (source, model) breakdown (``Row.models`` stays empty), which the
+    ledger then need not compute; the kinds with a row per model, and sessions, always have it."""
     kind = KINDS[kind] if isinstance(kind, str) else kind
+    parts = parts or kind.group in (None, "session")
     f = query.event_filter()
 
     def spans():
@@ -167,7 +170,7 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query) -> Report:
     rows: dict[str, Row] = {}
     projects: dict[str, set[str]] = {}
     period = {"week": ("week", query.start_of_week), "month": ("month", 0)}.get(kind.group)
-    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans, period):
+    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans, period, per_model=parts):
         if label_of is not None:
             label = labels.get(g.value)
             if label is None:
@@ -179,15 +182,23 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query) -> Report:
         row = rows.get(label)
         if row is None:
             row = rows[label] = Row(label)
-        row.add(g.source, g.model, Totals.of(g.model, g.requests, g.tokens, g.cost_pusd, g.unpriced), g.first_ms,
-                g.last_ms)  # fmt: skip
+        part = Totals.of(g.model, g.requests, g.tokens, g.cost_pusd, g.unpriced)
+        if parts:
+            row.add(g.source, g.model, part, g.first_ms, g.last_ms)
+        else:
+            part.unpriced_models = set()
+            row.totals.add(part)
+            row.first_ms, row.last_ms = g.first_ms, g.last_ms
         if g.project:
             projects.setdefault(label, set()).add(g.project)
     ordered = sorted(rows.values(), key=_sort_key(kind))
     for row in ordered:
         if row.period in projects:
             row.project = min(projects[row.period])
-    return Report(kind.name, query, ordered, summed(ordered))
+    totals = summed(ordered)
+    if not parts and totals.unpriced_requests:
+        totals.unpriced_models = set(queries.unpriced_models(ledger, f, query.mode))
+    return Report(kind.name, query, ordered, totals)
 
 
 def _sort_key(kind: Kind):

@@ -24,24 +24,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 
 from tokledger import __version__
-from tokledger.ledger import Ledger, pusd_to_usd, queries
-from tokledger.reports import Query, Report, Row, Totals, summed, usage_report
+from tokledger.ledger import pusd_to_usd
+from tokledger.reports import Report, Row, Totals, summed
 from tokledger.reports.format import money
 from tokledger.reports.render import row_dict, totals_dict
 
 ONE_DAY = timedelta(days=1)
-
-
-def history(ledger: Ledger, query: Query) -> Report:
-    """The daily report every view here slices: the query's filters, usually without ``since``/``until``."""
-    return usage_report(ledger, "daily", query)
-
-
-def known_sources(ledger: Ledger) -> list[str]:
-    """Every registered source and every source the ledger holds events of (history outlives modules)."""
-    from tokledger.sources import SOURCES
-
-    return sorted(set(SOURCES) | set(queries.source_counts(ledger)))
 
 
 def grader(values: Iterable[float]):
@@ -110,12 +98,17 @@ def _average(total: Totals, active_days: int) -> dict:
             "requests": round(total.requests / n, 1)}  # fmt: skip
 
 
+def _ranked(totals: dict[str, Totals]) -> dict[str, Totals]:
+    """Costliest first (then most tokens, most requests, name)."""
+    return dict(sorted(totals.items(), key=lambda kv: (tuple(-x for x in _cost_key(kv[1])), kv[0])))
+
+
 def _grouped(days: dict[date, Row], by_source: bool) -> dict[str, Totals]:
     out: dict[str, Totals] = {}
     for row in days.values():
         for (source, model), part in row.models.items():
             out.setdefault(source if by_source else model, Totals()).add(part)
-    return dict(sorted(out.items(), key=lambda kv: (tuple(-x for x in _cost_key(kv[1])), kv[0])))
+    return _ranked(out)
 
 
 def years(report: Report) -> list[dict]:
@@ -137,11 +130,14 @@ def default_year(report: Report, today: date) -> int:
     return int(report.rows[-1].period[:4]) if report.rows else today.year
 
 
-def graph_data(report: Report, year: int | None = None, *, today: date, now: datetime | None = None) -> dict:
-    """The contribution calendar of one year (default: :func:`default_year`): every day, usage or not."""
-    year = year or default_year(report, today)
+def graph_data(
+    history: Report, detail: Report, year: int, *, today: date, now: datetime | None = None
+) -> dict:
+    """The contribution calendar of one year: every day, usage or not. ``history`` is the daily report of
+    every year (its breakdown is not needed), ``detail`` the daily report of this year with its breakdown
+    (see :func:`year_bounds`)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
-    days = _days(report, start, end)
+    days = _days(detail, start, end)
     active = _active(days)
     total = summed(days.values())
     top_cost = max((r.totals.priced_pusd for r in days.values()), default=0)
@@ -154,7 +150,7 @@ def graph_data(report: Report, year: int | None = None, *, today: date, now: dat
     while day <= end:
         row = days.get(day) or Row(day.isoformat())
         t, is_active = row.totals, bool(row.totals.requests)
-        entry = row_dict(report, row, breakdown=True)
+        entry = row_dict(detail, row, breakdown=True)
         contributions.append({"date": entry.pop("period"), "week": (day - first_sunday).days // 7,
                               "weekday": (day.weekday() + 1) % 7, **entry,
                               "intensity": by_cost(t.priced_pusd, is_active),
@@ -165,11 +161,11 @@ def graph_data(report: Report, year: int | None = None, *, today: date, now: dat
         "meta": {
             "generated_at": (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "tokledger": __version__,
-            "timezone": report.query.tz.key,
-            "mode": report.query.mode,
+            "timezone": detail.query.tz.key,
+            "mode": detail.query.mode,
             "year": year,
             "range": {"start": start.isoformat(), "end": end.isoformat()},
-            "filters": {"sources": list(report.query.sources), "models": list(report.query.models)},
+            "filters": {"sources": list(detail.query.sources), "models": list(detail.query.models)},
         },
         "summary": {
             **totals_dict(total),
@@ -184,26 +180,36 @@ def graph_data(report: Report, year: int | None = None, *, today: date, now: dat
             "models": list(_grouped(days, by_source=False)),
             "unpriced": _unpriced(total),
         },
-        "years": years(report),
+        "years": years(history),
         "contributions": contributions,
     }
 
 
-def overview(report: Report, *, today: date, since: date | None = None, until: date | None = None) -> dict:
-    """The headline numbers of a daily report's rows between ``since`` and ``until`` (inclusive)."""
-    days = _days(report, since, until)
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def overview(history: Report, by_model: Report, *, today: date, since: date | None = None,
+             until: date | None = None) -> dict:  # fmt: skip
+    """The headline numbers between ``since`` and ``until`` (inclusive): ``history`` is the daily report of
+    every day (its breakdown is not needed), ``by_model`` the model report of the range, by source."""
+    days = _days(history, since, until)
     active = _active(days)
     total = summed(days.values())
     first = since or (active[0] if active else None)
     last = until or (active[-1] if active else None)
     if first and last and first <= today < last:
         last = today  # a range still in progress counts the days elapsed so far
-    by_model = _grouped(days, by_source=False)
-    favourite = max(by_model.items(), key=lambda kv: (kv[1].requests, kv[1].total_tokens), default=None)
+    models = _ranked({row.period: row.totals for row in by_model.rows})
+    sources: dict[str, Totals] = {}
+    for row in by_model.rows:
+        for (source, _), part in row.models.items():
+            sources.setdefault(source, Totals()).add(part)
+    favourite = max(models.items(), key=lambda kv: (kv[1].requests, kv[1].total_tokens), default=None)
     current, longest = streaks(active, today)
     return {
-        "timezone": report.query.tz.key,
-        "mode": report.query.mode,
+        "timezone": history.query.tz.key,
+        "mode": history.query.mode,
         "today": today.isoformat(),
         "range": {
             "since": since and since.isoformat(),
@@ -212,7 +218,7 @@ def overview(report: Report, *, today: date, since: date | None = None, until: d
             "last_day": active[-1].isoformat() if active else None,
         },
         "totals": totals_dict(total),
-        "unpriced": _unpriced(total),
+        "unpriced": _unpriced(by_model.totals),
         "days": (last - first).days + 1 if first and last and last >= first else 0,
         "active_days": len(active),
         "current_streak": current,
@@ -220,9 +226,9 @@ def overview(report: Report, *, today: date, since: date | None = None, until: d
         "busiest_day": _best_day(days),
         "most_used_model": favourite and {"model": favourite[0], **totals_dict(favourite[1])},
         "average_per_active_day": _average(total, len(active)),
-        "sources": [{"source": s, **totals_dict(t)} for s, t in _grouped(days, by_source=True).items()],
-        "models": [{"model": m, **totals_dict(t)} for m, t in by_model.items()],
-        "years": [y["year"] for y in years(report)],
+        "sources": [{"source": s, **totals_dict(t)} for s, t in _ranked(sources).items()],
+        "models": [{"model": m, **totals_dict(t)} for m, t in models.items()],
+        "years": [y["year"] for y in years(history)],
     }
 
 

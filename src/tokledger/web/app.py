@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -52,14 +53,20 @@ def _key(q: Query) -> tuple:
     return (q.tz.key, q.since, q.until, q.sources, q.models, q.projects, q.sessions, q.mode, q.start_of_week)
 
 
-def _history(backend: Backend, q: Query):
-    base = Query(tz=q.tz, sources=q.sources, models=q.models, projects=q.projects, mode=q.mode)
+def _report(backend: Backend, kind: str, q: Query, *, parts: bool = True):
+    """A report for the views below, cached (the same report serves several answers)."""
 
     def compute():
         with backend.reader() as workspace:
-            return workspace.report("daily", base)
+            return workspace.report(kind, q, parts=parts)
 
-    return backend.cached(("history", *_key(base)), compute)
+    return backend.cached(("report-object", kind, parts, *_key(q)), compute)
+
+
+def _history(backend: Backend, q: Query):
+    """Every day of the selection, without the per source and model breakdown."""
+    base = Query(tz=q.tz, sources=q.sources, models=q.models, projects=q.projects, mode=q.mode)
+    return _report(backend, "daily", base, parts=False)
 
 
 def _dumps(doc) -> bytes:
@@ -81,7 +88,7 @@ def view_report(backend: Backend, kind: str, params) -> bytes:
 
     def compute():
         with backend.reader() as workspace:
-            return _dumps(render.to_doc(workspace.report(kind, q), breakdown))
+            return _dumps(render.to_doc(workspace.report(kind, q, parts=breakdown), breakdown))
 
     return backend.cached(("report", kind, breakdown, *_key(q)), compute)
 
@@ -93,7 +100,11 @@ def view_graph(backend: Backend, params) -> bytes:
     day = today(q.tz)
 
     def compute():
-        doc = graphs.graph_data(_history(backend, q), year, today=day)
+        history = _history(backend, q)
+        shown = year or graphs.default_year(history, day)
+        first, last = graphs.year_bounds(shown)
+        detail = _report(backend, "daily", replace(q, since=first, until=last))
+        doc = graphs.graph_data(history, detail, shown, today=day)
         if not breakdown:
             for entry in doc["contributions"]:
                 del entry["models"]
@@ -107,7 +118,11 @@ def view_overview(backend: Backend, params) -> bytes:
     day = today(q.tz)
     return backend.cached(
         ("overview", day, *_key(q)),
-        lambda: _dumps(graphs.overview(_history(backend, q), today=day, since=q.since, until=q.until)),
+        lambda: _dumps(
+            graphs.overview(
+                _history(backend, q), _report(backend, "model", q), today=day, since=q.since, until=q.until
+            )
+        ),
     )
 
 
