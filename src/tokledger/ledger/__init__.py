@@ -118,6 +118,7 @@ class Ledger:
         self._names: dict[int, str] = {}
         self._days: dict[str, QuarterDays] = {}
         self._delta = rollups.Delta()
+        self._new_from = 0  # the first id of the events the open transaction adds
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
@@ -133,6 +134,10 @@ class Ledger:
                 raise LedgerError(f"cannot open the ledger {path} in WAL mode (got {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn)
+            # Large imports insert into indexes at random places and sort rollup groups: a page cache of up
+            # to 32 MiB (used only as the ledger grows) and sorting in memory keep both off the disk.
+            conn.execute("PRAGMA cache_size = -32768")
+            conn.execute("PRAGMA temp_store = MEMORY")
         except sqlite3.DatabaseError as exc:
             raise LedgerError(f"cannot open the ledger {path}: {_reason(exc)}") from None
         except OSError as exc:
@@ -151,8 +156,11 @@ class Ledger:
         except sqlite3.OperationalError as exc:
             raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
         try:
-            self._delta = rollups.Delta(self._zones())
+            zones = self._zones()
+            self._delta = rollups.Delta(zones)
+            self._new_from = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0]
             yield self.conn
+            rollups.add_new(self.conn, self._new_from, zones)
             self._delta.apply(self.conn)
         except BaseException as exc:
             self.conn.execute("ROLLBACK")
@@ -342,12 +350,7 @@ class Ledger:
 
     def add_events(self, rows: Iterable[EventRow], file_id: int | None) -> None:
         """Record events the ledger does not hold yet (inside a transaction)."""
-        batch = []
-        for row in rows:
-            values, ids = self._values(row, file_id)
-            batch.append(values)
-            self._count(row, values, ids)
-        self.conn.executemany(_INSERT, batch)
+        self.conn.executemany(_INSERT, [self._values(row, file_id)[0] for row in rows])
 
     def replace_events(self, pairs: Iterable[tuple[int, EventRow, EventRow]], file_id: int | None) -> None:
         """Overwrite stored events: ``(row id, stored row, new row)`` triples (inside a transaction)."""
@@ -355,8 +358,9 @@ class Ledger:
         for row_id, old, new in pairs:
             values, ids = self._values(new, file_id)
             batch.append([*values[1:], row_id])
-            self._count(new, values, ids)
-            self._count(old, *self._values(old, file_id), sign=-1)
+            if row_id < self._new_from:  # an event of this transaction is summed at its end, as it ends up
+                self._count(new, values, ids)
+                self._count(old, *self._values(old, file_id), sign=-1)
         self.conn.executemany(_UPDATE, batch)
 
     def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:

@@ -23,9 +23,9 @@ A quarter-hour lies inside one local day in every zone whose UTC offsets and off
 quarter-hours — every zone in use since 1979 —, so local days, weeks and months stay exact; a report over
 another zone reads the events themselves. The ledger keeps day rows for at most :data:`MAX_ZONES` zones.
 
-Keeping them: every change is a :class:`Delta` — a new event adds its sums, a replaced or re-priced one
-subtracts its old sums and adds its new ones —, applied once per transaction; a row left with no request
-is deleted. A first or last instant cannot be subtracted, so the quarter-hours and sessions that held a
+Keeping them: the events a transaction adds are summed into every table by SQLite at its end
+(:func:`add_new`); any other change is a :class:`Delta` — a replaced or re-priced event subtracts its old
+sums and adds its new ones —, applied after it; a row left with no request is deleted. A first or last instant cannot be subtracted, so the quarter-hours and sessions that held a
 replaced event are rebuilt (:func:`rebuild_dirty`). They are derived data: a migration that changes them
 drops them, creates them with :func:`create_sql` and fills them again.
 """
@@ -132,6 +132,32 @@ def rebuild_sql(where: str = "", tables: Sequence[str] = FROM_EVENTS) -> list[st
     return [f"INSERT INTO {t} ({', '.join(TABLES[t].columns)}) {select_sql(t, where)}" for t in tables]
 
 
+def add_new(conn: Connection, first_id: int, zones: Sequence[tuple[int, QuarterDays]]) -> None:
+    """Add the events recorded with ids from ``first_id`` on (this transaction's new events) to every table,
+    summed by SQLite itself: a first import adds each event's sums in C, not in Python."""
+    lo, hi = conn.execute("SELECT MIN(ts), MAX(ts) FROM entries WHERE id >= ?", (first_id,)).fetchone()
+    if lo is None:
+        return
+    where = "WHERE id >= ?"
+    for name in FROM_EVENTS:
+        conn.execute(_add_sql(name, select_sql(name, where)), (first_id,))
+    for zone_id, days in zones:
+        spans = offset_spans(days.tz, lo, hi)
+        day, args = local_day_sql(spans, f"(ts / {BUCKET_MS}) * {BUCKET_MS}")
+        keys = (str(zone_id), day, *(_ENTRY_KEYS[k] for k in ("source_id", "model_id", "project_id")))
+        select = f"SELECT {', '.join([*keys, *_entry_sums()])} FROM entries {where} GROUP BY 1, 2, 3, 4, 5"
+        conn.execute(_add_sql("rollup_day", select), (*args, first_id))
+
+
+def _add_sql(table: str, select: str) -> str:
+    t = TABLES[table]
+    updates = [f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS]
+    if t.spans:
+        updates += ["first_ts = MIN(first_ts, excluded.first_ts)", "last_ts = MAX(last_ts, excluded.last_ts)"]
+    return (f"INSERT INTO {table} ({', '.join(t.columns)}) {select} "
+            f"ON CONFLICT ({', '.join(t.keys)}) DO UPDATE SET {', '.join(updates)}")  # fmt: skip
+
+
 def _from_qh(target: str, keys: Sequence[str], where: str) -> str:
     """``target`` rows summed from ``rollup_qh`` rows (``keys``: the SQL of the target's keys)."""
     t = TABLES[target]
@@ -209,13 +235,7 @@ class Delta:
 
 
 def _upsert(t: Table) -> str:
-    updates = [f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS]
-    if t.spans:
-        updates += ["first_ts = MIN(first_ts, excluded.first_ts)", "last_ts = MAX(last_ts, excluded.last_ts)"]
-    return (
-        f"INSERT INTO {t.name} ({', '.join(t.columns)}) VALUES ({', '.join('?' * len(t.columns))}) "
-        f"ON CONFLICT ({', '.join(t.keys)}) DO UPDATE SET {', '.join(updates)}"
-    )
+    return _add_sql(t.name, f"VALUES ({', '.join('?' * len(t.columns))})")
 
 
 def _ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from tokledger.config import PriceOverride
 from tokledger.events import UsageEvent
+from tokledger.pricing.catalogue import DYNAMIC, Catalogue
 
 PUSD_PER_USD_PER_MTOK = 10**6  # $1/Mtok = 1e-6 $/token = 1e6 picodollars/token
 
@@ -168,8 +169,10 @@ class Pricer:
     that only prices models it has seen before never loads the price table."""
 
     def __init__(
-        self, overrides: dict[str, PriceOverride] | None = None, cached: dict[str, str] | None = None
-    ):
+        self, overrides: dict[str, PriceOverride] | None = None, cached: dict[str, str] | None = None,
+        catalogue: Catalogue | None = None,
+    ):  # fmt: skip
+        self._given_catalogue = catalogue
         self._overrides = {k.lower(): override_entry(k, v) for k, v in (overrides or {}).items()}
         self._cached = dict(cached or {})
         self._schedules: dict[tuple, object] = {}
@@ -183,9 +186,19 @@ class Pricer:
 
         return table
 
+    @cached_property
+    def _catalogue(self) -> Catalogue | None:
+        """The compiled catalogue (see :mod:`.catalogue`), or None when only genai-prices itself can say."""
+        if self._given_catalogue is not None:
+            return self._given_catalogue
+        from tokledger.pricing.catalogue import bundled
+
+        return bundled()
+
     def prepare(self) -> None:
-        """Load the price table now, unless cached schedules suggest it will not be needed."""
-        if not self._cached:
+        """Load the price data now (before parser processes are forked), unless cached schedules suggest
+        it will not be needed: the compiled catalogue, else the table."""
+        if not self._cached and self._catalogue is None:
             _ = self._table
 
     def drain(self) -> dict[str, str]:
@@ -198,6 +211,18 @@ class Pricer:
         text = self._cached.get(key)
         if text is not None:
             return Schedule.from_json(text)
+        catalogue = self._catalogue
+        if catalogue is not None:
+            entry = catalogue.find(model, provider)
+            if entry is None:
+                self._fresh[key] = "null"
+                return None
+            data = entry.schedules.get("" if speed in (None, "", "standard") else speed)
+            if data == DYNAMIC:
+                return _DYNAMIC
+            if data is not None:
+                self._fresh[key] = text = json.dumps(data)
+                return Schedule.from_json(text)
         found = self._find(model, provider)
         if found is None:
             self._fresh[key] = "null"

@@ -124,6 +124,11 @@ class _GenaiEntry(PriceEntry):
         return int((total * 10**12).to_integral_value()), None
 
 
+def snapshot():
+    """genai-prices' data in use (its bundled snapshot)."""
+    return _SNAPSHOT
+
+
 def find(model: str, provider: str | None):
     """The (provider, model info) a model reference matches, or None."""
     return _find(model, provider)
