@@ -331,11 +331,10 @@ class Ledger:
         return row[0] if row else None
 
     def _values(self, row: EventRow, file_id: int | None) -> tuple[list, tuple[int, ...]]:
-        ids = (
-            self._id("source", row.source), self._id("model", row.model), self._id("provider", row.provider),
-            self._id("session", row.session), self._id("project", row.project), self._id("branch", row.branch),
-            self._id("basis", row.basis), self._id("speed", row.speed),
-        )  # fmt: skip
+        known = self._ids
+        names = (("source", row.source), ("model", row.model), ("provider", row.provider), ("session", row.session),
+                 ("project", row.project), ("branch", row.branch), ("basis", row.basis), ("speed", row.speed))  # fmt: skip
+        ids = tuple(None if v is None else known.get((k, v)) or self._id(k, v) for k, v in names)
         src, model, provider, session, project, branch, basis, speed = ids
         tokens = (row.input_tokens, row.output_tokens, row.cache_write_tokens, row.cache_write_1h_tokens,
                   row.cache_read_tokens, row.reasoning_tokens)  # fmt: skip
