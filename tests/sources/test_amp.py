@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from tests.conftest import FIXTURES, install_fixture, sync_all, ts
 from tokledger.env import Env
@@ -69,5 +70,5 @@ def test_rewritten_thread_is_read_again_and_replaces(ledger, env, home):
 def test_amp_data_dir_overrides_the_default(home, tmp_path):
     install_fixture(tmp_path / "amp", "amp", "message_form.json", "threads/sub/T-x.json")
     found = amp.discover(Env(home=home, environ={"AMP_DATA_DIR": str(tmp_path / "amp")}))
-    assert [p.name for p in found.files] == ["T-x.json"]
+    assert [Path(p).name for p in found.files] == ["T-x.json"]
     assert amp.discover(Env(home=home)).roots == [home / ".local/share/amp/threads"]

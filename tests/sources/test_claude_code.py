@@ -190,7 +190,7 @@ def test_roots_default_to_both_config_dirs_and_dedupe_symlinks(home):
 def test_config_dir_entry_may_be_the_projects_dir_itself(home):
     install_fixture(home, "claude_code", "streaming_multiline.jsonl", "data/projects/-p/a.jsonl")
     found = claude_code.discover(Env(home=home, environ={"CLAUDE_CONFIG_DIR": str(home / "data/projects")}))
-    assert [p.name for p in found.files] == ["a.jsonl"]
+    assert [Path(p).name for p in found.files] == ["a.jsonl"]
 
 
 def test_missing_roots_are_not_an_error(home):

@@ -97,7 +97,8 @@ def test_fixture_events_keep_the_contract(name, home):
     found = source.discover(env)
     assert found.files, f"{name} found none of its fixture files"
     events = []
-    for path in found.files:
+    for listed in found.files:
+        path = Path(listed)
         first, second = source.parse(path, 0), source.parse(path, 0)
         keys = [e.key for e in first.events]
         assert len(keys) == len(set(keys)), f"{path}: duplicate keys within one parse"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from tests.conftest import FIXTURES, install_fixture, sync_all
 from tokledger.env import Env
@@ -63,5 +64,5 @@ def test_malformed_lines_are_skipped_and_counted():
 def test_agent_dir_from_the_environment(home, tmp_path):
     install_fixture(tmp_path / "agent", "pi", "garbage.jsonl", "sessions/--w--/x.jsonl")
     env = Env(home=home, environ={"PI_CODING_AGENT_DIR": str(tmp_path / "agent")})
-    assert [p.name for p in pi.discover(env).files] == ["x.jsonl"]
+    assert [Path(p).name for p in pi.discover(env).files] == ["x.jsonl"]
     assert pi.discover(Env(home=home)).roots == [home / ".pi/agent/sessions"]

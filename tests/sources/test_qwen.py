@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.conftest import FIXTURES, install_fixture, sync_all, ts
 from tokledger.env import Env
 from tokledger.events import UsageEvent
@@ -71,7 +73,7 @@ def test_runtime_dir_overrides_qwen_home_which_overrides_the_default(home, tmp_p
     install_fixture(runtime, "qwen", "cache_in_prompt.jsonl", "projects/-p/chats/a.jsonl")
     install_fixture(qhome, "qwen", "cache_in_prompt.jsonl", "projects/-p/chats/b.jsonl")
     both = Env(home=home, environ={"QWEN_RUNTIME_DIR": str(runtime), "QWEN_HOME": str(qhome)})
-    assert [p.name for p in qwen.discover(both).files] == ["a.jsonl"]
+    assert [Path(p).name for p in qwen.discover(both).files] == ["a.jsonl"]
     only_home = Env(home=home, environ={"QWEN_HOME": str(qhome)})
-    assert [p.name for p in qwen.discover(only_home).files] == ["b.jsonl"]
+    assert [Path(p).name for p in qwen.discover(only_home).files] == ["b.jsonl"]
     assert qwen.discover(Env(home=home)).roots == [home / ".qwen" / "projects"]

@@ -25,7 +25,7 @@ class Discovery:
     """What a source found: the roots it looked at, the files to read, and one-line notices."""
 
     roots: list[Path] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
+    files: list[Path | str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
 

@@ -50,7 +50,7 @@ import msgspec
 from tokledger.env import Env
 from tokledger.events import UsageEvent
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_paths
 
 NAME = "amp"
 Number = int | float | None
@@ -109,7 +109,7 @@ def root(env: Env) -> Path:
 def discover(env: Env) -> Discovery:
     threads = root(env)
     notices: list[str] = []
-    return Discovery(roots=[threads], files=find_files([threads], ".json", notices), notices=notices)
+    return Discovery(roots=[threads], files=find_paths([threads], ".json", notices), notices=notices)
 
 
 def _count(value: Number) -> int:

@@ -57,7 +57,7 @@ import msgspec
 from tokledger.env import Env
 from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_paths
 from tokledger.sources._jsonl import read_events
 
 NAME = "claude_code"
@@ -122,7 +122,7 @@ def roots(env: Env) -> tuple[list[Path], list[str]]:
 def discover(env: Env) -> Discovery:
     projects, notices = roots(env)
     tried = projects or [env.xdg_config_home / "claude", env.home / ".claude"]
-    return Discovery(roots=tried, files=find_files(projects, ".jsonl", notices), notices=notices)
+    return Discovery(roots=tried, files=find_paths(projects, ".jsonl", notices), notices=notices)
 
 
 def _path_session(path: Path) -> str:

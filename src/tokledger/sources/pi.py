@@ -37,7 +37,7 @@ from pathlib import Path
 
 from tokledger.env import Env
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_paths
 from tokledger.sources._pi import parse_pi_file
 
 NAME = "pi"
@@ -51,7 +51,7 @@ def root(env: Env) -> Path:
 def discover(env: Env) -> Discovery:
     sessions = root(env)
     notices: list[str] = []
-    return Discovery(roots=[sessions], files=find_files([sessions], ".jsonl", notices), notices=notices)
+    return Discovery(roots=[sessions], files=find_paths([sessions], ".jsonl", notices), notices=notices)
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:

@@ -49,7 +49,7 @@ import msgspec
 from tokledger.env import Env
 from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_paths
 from tokledger.sources._jsonl import read_events
 
 NAME = "qwen"
@@ -91,7 +91,7 @@ def discover(env: Env) -> Discovery:
     projects = root(env)
     notices: list[str] = []
     chats = sorted(p / "chats" for p in projects.iterdir()) if projects.is_dir() else []
-    return Discovery(roots=[projects], files=find_files(chats, ".jsonl", notices), notices=notices)
+    return Discovery(roots=[projects], files=find_paths(chats, ".jsonl", notices), notices=notices)
 
 
 def _event(record: _Record) -> UsageEvent | None:
