@@ -31,13 +31,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_corpus
 
+from tokledger.config import Config
 from tokledger.env import Env
-from tokledger.ingest import sync
-from tokledger.ledger import Ledger, queries
-from tokledger.pricing import Pricer
 from tokledger.reports import Query
 from tokledger.reports.periods import zone
 from tokledger.tui.refresh import Refresher, View
+from tokledger.workspace import Workspace
 
 LIVE_MODELS = ("claude-sonnet-4-5-20250929", "claude-opus-4-1-20250805", "claude-haiku-4-5-20251001")
 
@@ -63,19 +62,20 @@ def live_session(corpus: Path, now: datetime, count: int = 12) -> Path:
     return path
 
 
-def build(work: Path, size_mb: float, files: int, seed: int) -> tuple[Env, Ledger, Path]:
+def build(work: Path, size_mb: float, files: int, seed: int) -> tuple[Workspace, Path]:
     corpus = work / "corpus"
     end = datetime.now(UTC).replace(second=0, microsecond=0)
     gen_corpus.main(["--out", str(corpus), "--size-mb", str(size_mb), "--files", str(files), "--seed", str(seed),
                      "--end", end.isoformat()])  # fmt: skip
     (work / "home").mkdir(exist_ok=True)
     env = Env(home=work / "home", environ={"CLAUDE_CONFIG_DIR": str(corpus), "TZ": "UTC"})
-    ledger = Ledger.open(work / "ledger.db")
+    workspace = Workspace(env, db_path=work / "ledger.db", config=Config(timezone="UTC"))
     started = time.perf_counter()
-    sync(ledger, env, Pricer())
-    print(f"imported {queries.event_count(ledger.conn):,} events from {files:,} files "
+    workspace.sync()
+    events = workspace.report("model", Query(zone("UTC"))).totals.requests
+    print(f"imported {events:,} events from {files:,} files "
           f"in {time.perf_counter() - started:.1f} s", file=sys.stderr)  # fmt: skip
-    return env, ledger, corpus
+    return workspace, corpus
 
 
 def cpu() -> str:
@@ -93,8 +93,8 @@ def ms(values: list[float]) -> str:
            f"max {max(values) * 1000:6.1f}   (n={len(values)})"  # fmt: skip
 
 
-def bench(env: Env, ledger: Ledger, corpus: Path, cycles: int) -> None:
-    refresher = Refresher(ledger, env, Pricer(), Query(zone("UTC")))
+def bench(workspace: Workspace, corpus: Path, cycles: int) -> None:
+    refresher = Refresher(workspace, Query(zone("UTC")))
     view = View(days=30)
     refresher.cycle(view)
     idle = [refresher.cycle(view).seconds for _ in range(cycles)]
@@ -112,11 +112,11 @@ def bench(env: Env, ledger: Ledger, corpus: Path, cycles: int) -> None:
     print(f"full   {ms(full)}")
 
 
-async def screenshot(env: Env, ledger: Ledger, corpus: Path, target: Path) -> None:
+async def screenshot(workspace: Workspace, corpus: Path, target: Path) -> None:
     from tokledger.tui.app import LiveApp
 
     live_session(corpus, datetime.now(UTC))
-    app = LiveApp(Refresher(ledger, env, Pricer(), Query(zone("UTC"), sources=("claude_code",))))
+    app = LiveApp(Refresher(workspace, Query(zone("UTC"), sources=("claude_code",))))
     async with app.run_test(size=(100, 30)) as pilot:
         for _ in range(3):
             await pilot.pause()
@@ -135,14 +135,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--screenshot", type=Path, metavar="FILE", help="save the dashboard at 100x30 instead")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="tokledger-live-") as tmp:
-        env, ledger, corpus = build(Path(tmp), a.size_mb, a.files, a.seed)
-        try:
+        workspace, corpus = build(Path(tmp), a.size_mb, a.files, a.seed)
+        with workspace:
             if a.screenshot:
-                asyncio.run(screenshot(env, ledger, corpus, a.screenshot))
+                asyncio.run(screenshot(workspace, corpus, a.screenshot))
             else:
-                bench(env, ledger, corpus, a.cycles)
-        finally:
-            ledger.close()
+                bench(workspace, corpus, a.cycles)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 A year of synthetic usage (four sources, 34 models of which four have no price, about 100,000 requests with
 a realistic weekly rhythm, holidays and a changing model mix) is written straight into a fresh ledger with
-``Ledger.upsert_events``/``event_row``, priced by the real ``Pricer``. The dashboard is then served by
+``Ledger.add_events``/``EventRow``, priced by the real ``Pricer``. The dashboard is then served by
 ``tokledger serve`` in its own process, and headless Chromium (Playwright) loads the page repeatedly. For each
 load the page's own performance marks give the time from navigation start to
 
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Self
 
 from tokledger.events import UsageEvent
-from tokledger.ledger import Ledger, event_row
+from tokledger.ledger import EventRow, Ledger
 from tokledger.pricing import Pricer
 
 CHROMIUM_ARGS = [
@@ -111,13 +111,13 @@ def demo_ledger(path: Path, *, end: date, days: int = 365, scale: float = 1.0, s
                                    session_id=f"{source}-{offset}-{session}", project=f"/home/dev/app{session % 4}",
                                    **_tokens(rng, source))  # fmt: skip
                 priced = pricer.price(event)
-                rows.append(event_row(event, priced.cost_pusd, priced.basis, None))
+                rows.append(EventRow.of(event, priced.cost_pusd, priced.basis))
         if len(rows) > 20_000:
             with ledger.transaction():
-                ledger.upsert_events(rows)
+                ledger.add_events(rows, None)
             rows = []
     with ledger.transaction():
-        ledger.upsert_events(rows)
+        ledger.add_events(rows, None)
     ledger.close()
     return count
 

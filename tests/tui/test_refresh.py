@@ -13,13 +13,21 @@ from tokledger.config import Config
 from tokledger.ledger import Ledger
 from tokledger.reports import Query, usage_report
 from tokledger.reports.blocks import block_anchor, blocks_report, recent_blocks
-from tokledger.reports.dashboard import active_block, dashboard
+from tokledger.reports.dashboard import Dashboard, active_block, usage_panels
 from tokledger.reports.render import fmt_cost
+from tokledger.reports.status import source_status
 from tokledger.tui.refresh import Cancelled, Refresher, View
 from tokledger.tui.text import bar, columns, compact, duration, per_hour, sparkline
 from tokledger.workspace import Workspace
 
 UTC_Q = Query(ZoneInfo("UTC"))
+
+
+def dashboard(ledger, query, *, days: int = 30, now, hours: int = 5) -> Dashboard:
+    """Both halves of a dashboard at once, as a refresh cycle builds them."""
+    usage = usage_panels(ledger, query, days=days, now=now)
+    block = active_block(recent_blocks(ledger, query, now=now, hours=hours), now)
+    return Dashboard(now, query, days, usage, block, source_status(ledger))
 
 
 def refresher(ledger, env, now=NOW, **kw) -> Refresher:
@@ -168,3 +176,12 @@ def test_text_charts():
     assert sparkline([0, 8, 12, 16], 16, height=2) == ["  ▄█", " ███"]
     assert bar(1, 2, 4) == "██  " and bar(0, 2, 3) == "   " and bar(1, 1000, 3) == "▏  "
     assert [duration(m) for m in (5, 60, 61, 300)] == ["5m", "1h", "1h01m", "5h"]
+
+
+def test_the_refresher_fills_the_price_cache_like_the_cli(ledger, env, transcripts):
+    demo_history(transcripts)
+    workspace = Workspace(env, db_path=ledger.path, config=Config())
+    refresher = Refresher(workspace, UTC_Q, clock=lambda: NOW)
+    refresher.prime()
+    cached = workspace.ledger.price_cache(workspace.fingerprint)
+    assert SONNET in {key.split("\x1f")[0] for key in cached}

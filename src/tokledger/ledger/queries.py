@@ -351,10 +351,6 @@ def source_status(ledger: Ledger) -> dict[str, tuple[int, str, str]]:
     return {s: (ms, roots, notices) for s, ms, roots, notices in rows}
 
 
-def event_count(ledger: Ledger) -> int:
-    return ledger.conn.execute("SELECT COALESCE(SUM(requests), 0) FROM rollup_total").fetchone()[0]
-
-
 def event_details(ledger: Ledger, f: EventFilter, mode: str, limit: int | None) -> Iterator[tuple]:
     """The newest events (up to ``limit``), oldest first, with everything that explains their cost:
     (ts, source, model, provider, session_id, project, event_key, request_id, six token counts,

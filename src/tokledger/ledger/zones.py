@@ -74,14 +74,6 @@ class QuarterDays:
             found = self._days[bucket] = (ms + offset_at(self.tz, ms)) // DAY_MS
         return found
 
-    def bucket_range(self, day: int) -> tuple[int, int]:
-        """The quarter-hours [first, last) of a local day."""
-        from datetime import date, time, timedelta
-
-        start = datetime.combine(date(1970, 1, 1) + timedelta(days=day), time(0), self.tz)
-        end = datetime.combine(date(1970, 1, 1) + timedelta(days=day + 1), time(0), self.tz)
-        return int(start.timestamp() * 1000) // QUARTER_MS, int(end.timestamp() * 1000) // QUARTER_MS
-
 
 def period_sql(day: str, period: str, start_of_week: int = 0) -> str:
     """SQL of the period a local day number (``day``, an SQL expression) falls in: ``week`` gives the day

@@ -16,8 +16,6 @@ from decimal import Decimal
 
 from tokledger.ledger import Ledger, ms_to_datetime
 from tokledger.reports import Query, Report, Row, Totals, usage_report
-from tokledger.reports.blocks import recent_blocks
-from tokledger.reports.status import source_status
 
 TOP_MODELS = 5
 
@@ -143,10 +141,3 @@ def active_block(report: Report, now: datetime) -> ActiveBlock | None:
         projected = t.priced_pusd + per_hour / 60 * row.remaining_minutes
         block.projected_cost = Totals(priced_pusd=int(projected), unpriced_requests=t.unpriced_requests)
     return block
-
-
-def dashboard(ledger: Ledger, query: Query, *, days: int = 30, now: datetime, hours: int = 5) -> Dashboard:
-    """Everything at once (for callers that do not cache the halves)."""
-    usage = usage_panels(ledger, query, days=days, now=now)
-    block = active_block(recent_blocks(ledger, query, now=now, hours=hours), now)
-    return Dashboard(now, query, days, usage, block, source_status(ledger))

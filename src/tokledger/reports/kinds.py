@@ -37,10 +37,6 @@ class Kind:
         """The dimension the ledger groups by (weeks and months are made of local days)."""
         return "day" if self.group in ("day", "week", "month") else self.group
 
-    @property
-    def timed(self) -> bool:
-        return self.query_group == "day"
-
 
 KINDS: dict[str, Kind] = {
     kind.name: kind

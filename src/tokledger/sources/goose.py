@@ -6,8 +6,8 @@ Where
     (Linux) and ``~/Library/Application Support/Block/goose/sessions/sessions.db`` (macOS). Sessions written
     before goose moved to SQLite (``sessions/<name>.jsonl``) are imported into the database by goose itself
     and are not read here. The database runs in WAL mode: it is opened read-only through SQLite, so the
-    ``-wal`` file is part of what is read. A write that is still only in the ``-wal`` file does not change
-    the main file's size or mtime, so it is picked up once goose checkpoints (at the latest when it exits).
+    ``-wal`` file is part of what is read, and a change to the ``-wal`` file counts as a change of the
+    database (the main file's size and mtime stay put until goose checkpoints), so the next sync reads it.
 
 Records
     One row per session; there are no per-request records. Columns read, each only where the schema has
