@@ -58,6 +58,7 @@ STEPS = {
     "first": "first run, empty ledger",
     "repeat": "repeat, nothing changed",
     "append": "after appending to one file",
+    "version": "start-up only (`--version`)",
 }
 
 
@@ -69,7 +70,7 @@ class Run:
     data: dict
 
 
-def measure(cmd: list[str], env: dict, scratch: Path) -> Run:
+def measure(cmd: list[str], env: dict, scratch: Path, parse: bool = True) -> Run:
     out, err = scratch / "stdout.json", scratch / "stderr.txt"
     with open(out, "wb") as fo, open(err, "wb") as fe:
         t0 = time.perf_counter()
@@ -80,7 +81,7 @@ def measure(cmd: list[str], env: dict, scratch: Path) -> Run:
     if code != 0:
         sys.exit(f"{shlex.join(cmd)} exited with {code}:\n{err.read_text(errors='replace')[-2000:]}")
     rss = ru.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
-    return Run(wall, ru.ru_utime + ru.ru_stime, rss, json.loads(out.read_bytes()))
+    return Run(wall, ru.ru_utime + ru.ru_stime, rss, json.loads(out.read_bytes()) if parse else {})
 
 
 def find_ccusage(path: str | None, directory: str | None) -> list[str] | None:
@@ -257,8 +258,15 @@ def bench(a, root, expected, tok_cmd, cc_cmd, work) -> tuple[dict, dict]:
             tools["ccusage"] = cc_cmd + ["daily", "--json", "--offline"]
         order = list(tools) if rep % 2 == 0 else list(reversed(tools))
         step_want = want
+        for tool in order:
+            cmd = tok_cmd if tool == "tokledger" else cc_cmd
+            runs.setdefault(("version", tool), []).append(
+                measure([*cmd, "--version"], env, scratch, parse=False)
+            )
         try:
             for step, label in STEPS.items():
+                if step == "version":
+                    continue
                 if step == "append":
                     delta = append_response(target)
                     step_want = {k: want[k] + delta[k] for k in CHECKED}
