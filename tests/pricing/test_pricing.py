@@ -56,7 +56,9 @@ def test_sonnet_4_long_context_rule_added_where_the_table_lacks_it():
     above = ev("claude-sonnet-4-20250514", input_tokens=250_000, output_tokens=1_000)
     assert usd(p, below) == Decimal("0.45") + Decimal("0.015")
     assert usd(p, above) == Decimal("1.5225")
-    assert "long-context rule" in p.price(above).basis
+    assert p.price(above).basis.endswith(", long context (>200,000 input tokens, tokledger rule)")
+    # a request under the threshold names no rule: none applied
+    assert p.price(below).basis == "genai-prices 0.2.3: anthropic/claude-sonnet-4-0"
 
 
 def test_dated_prices_opus_4_6_surcharge_dropped_on_2026_03_13():

@@ -266,5 +266,18 @@ class Pricer:
         if entry is None:
             return UNPRICED
         cost, tier = entry.cost(event)
-        basis = entry.basis if tier is None else f"{entry.basis}, long context (>{tier:,} input tokens)"
-        return Priced(cost, basis)
+        return Priced(cost, basis_of(entry.basis, tier))
+
+
+RULE_NOTE = " + tokledger long-context rule"
+"""Ends the basis of an entry whose long-context tier is tokledger's own (:mod:`.rules`)."""
+
+
+def basis_of(basis: str, tier: int | None) -> str:
+    """The basis of one priced request: the entry, and the long-context tier only where it applied (and
+    whose it is: the table's, or tokledger's rule)."""
+    ours = basis.endswith(RULE_NOTE)
+    basis = basis.removesuffix(RULE_NOTE)
+    if tier is None:
+        return basis
+    return f"{basis}, long context (>{tier:,} input tokens{', tokledger rule' if ours else ''})"

@@ -24,7 +24,7 @@ from genai_prices import Usage, data_snapshot
 from genai_prices.types import ModelPrice, StartDateConstraint, TieredPrices
 
 from tokledger.events import UsageEvent
-from tokledger.pricing import PriceEntry, Rates, _pusd_per_token
+from tokledger.pricing import RULE_NOTE, PriceEntry, Rates, _pusd_per_token
 from tokledger.pricing.rules import extra_tiers
 
 VERSION = f"genai-prices {genai_prices.__version__}"
@@ -194,5 +194,5 @@ def entry(found, when: datetime, speed: str | None) -> PriceEntry:
                            model_price=mp)  # fmt: skip
     extra = () if thresholds else extra_tiers(prov.id, info.id, base)
     if extra:
-        basis += " + tokledger long-context rule"
+        basis += RULE_NOTE
     return PriceEntry(basis=basis, model_id=info.id, provider_id=prov.id, base=base, tiers=tiers or extra)
