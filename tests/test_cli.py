@@ -234,9 +234,7 @@ def test_events_explain_each_cost(run_cli, home):
     long = by_key["msg_07A"]
     assert long["price_basis"].endswith("long context (>200,000 input tokens)")
     assert long["file"].endswith("long_context.jsonl") and long["request_id"] == "req_07A"
-    assert by_key["msg_07C"]["price_basis"].endswith(
-        "tokledger long-context rule, long context (>200,000 input tokens)"
-    )
+    assert by_key["msg_07C"]["price_basis"].endswith("long context (>200,000 input tokens, tokledger rule)")
     assert by_key["msg_08A"]["cost_usd"] is None and by_key["msg_08A"]["price_basis"] is None
     logged = by_key["msg_10A"]
     assert (

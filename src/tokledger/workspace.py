@@ -64,6 +64,7 @@ class Workspace:
             from tokledger.ledger import Ledger
 
             self._ledger = Ledger.open(self.db_path)
+            self.follow_prices()
         return self._ledger
 
     @cached_property
@@ -116,6 +117,17 @@ class Workspace:
 
         self._pricer = None
         return reprice(self.ledger, Pricer(self.config.prices), self.fingerprint)
+
+    def follow_prices(self) -> int:
+        """Reprice the events of models whose ``[prices]`` override was added, changed or removed since the
+        ledger last saw the configuration (see :mod:`tokledger.pricing.overrides`); a read-only ledger is
+        left as it is. Returns how many events changed cost."""
+        from tokledger.pricing.overrides import follow
+
+        try:
+            return follow(self.ledger, self.pricer, self.config.prices)
+        except LedgerError:
+            return 0
 
     def price_entry(self, model: str, when: datetime, provider: str | None = None) -> PriceEntry | None:
         return self.pricer.entry(model, when, provider)

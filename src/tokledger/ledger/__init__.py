@@ -375,6 +375,22 @@ class Ledger:
             yield from self._rows(records)
             last = records[-1][0]
 
+    def events_of_models(self, models: Iterable[str]) -> list[tuple[int, EventRow]]:
+        """Every event of these models, names compared case-insensitively (as price overrides name them)."""
+        wanted = {m.lower() for m in models}
+        ids = [
+            i
+            for i, v in self.conn.execute("SELECT id, value FROM dims WHERE kind = 'model'")
+            if v.lower() in wanted
+        ]
+        found: list[tuple[int, EventRow]] = []
+        cols = ", ".join(_ENTRY_COLUMNS)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            sql = f"SELECT {cols} FROM entries WHERE model_id IN ({', '.join('?' * len(chunk))}) ORDER BY id"
+            found.extend(self._rows(self.conn.execute(sql, chunk).fetchall()))
+        return found
+
     def update_costs(self, changes: Sequence[tuple[int, EventRow, int | None, str | None]]) -> None:
         """``(row id, stored row, new cost_pusd, new price basis)`` per changed event; inside a transaction."""
         batch = []
