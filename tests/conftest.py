@@ -69,7 +69,7 @@ def run_cli(home: Path, tmp_path: Path) -> Callable[..., Result]:
     def run(*args: str, env: dict[str, str] | None = None, expect: int = 0) -> Result:
         environ = {"HOME": str(home), "TZ": "UTC", "NO_COLOR": "1", "TOKLEDGER_DB": str(tmp_path / "cli.db"),
                    "TOKLEDGER_CONFIG": str(tmp_path / "config.toml"), "CLAUDE_CONFIG_DIR": "", "CODEX_HOME": "",
-                   "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "", **(env or {})}  # fmt: skip
+                   "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "", "COLUMNS": "", **(env or {})}  # fmt: skip
         result = CliRunner().invoke(cli, list(args), env=environ, catch_exceptions=False)
         assert result.exit_code == expect, result.output
         return result

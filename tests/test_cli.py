@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import install_fixture, json_out
+from tests.conftest import FIXTURES, install_fixture, json_out
 from tokledger.cli import cli
 
 TOTAL_KEYS = {"input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens", "cache_read_tokens",
@@ -141,14 +141,42 @@ def test_config_override_and_reprice(run_cli, history, tmp_path):
     before = json_out(run_cli("model", "--json", "--no-sync", "--model", "imaginary"))
     assert before["totals"]["cost_usd"] is None
     (tmp_path / "config.toml").write_text('[prices."claude-imaginary-9"]\ninput = 1\noutput = 2\n')
-    assert "changed" in run_cli("reprice").output
-    after = json_out(run_cli("model", "--json", "--no-sync", "--model", "imaginary"))
+    after = json_out(run_cli("model", "--json", "--no-sync", "--model", "imaginary"))  # no reprice needed
     assert after["totals"]["cost_usd"] == 0.003
+    assert "changed" in run_cli("reprice").output
 
 
 def test_bad_input_gives_one_line_errors(run_cli, tmp_path):
     cases = [
-        (("daily", "--since", "yesterday"), "--since 'yesterday': expected a date as YYYY-MM-DD", 2),
+        (
+            ("daily", "--since", "yesterday"),
+            "--since 'yesterday': expected a date as YYYY-MM-DD or YYYYMMDD",
+            2,
+        ),
+        (("daily", "--year", "0"), "--year: expected a whole number from 1970 to 9999, got 0", 2),
+        (("daily", "--year", "99999"), "--year: expected a whole number from 1970 to 9999, got '99999'", 2),
+        (("graph", "--year", "0"), "0 is not in the range 1970<=x<=9999", 2),
+        (
+            ("daily", "--year", "2024", "--since", "2025-06-01"),
+            "--year 2024 and --since 2025-06-01 leave no day to report",
+            2,
+        ),
+        (
+            ("daily", "--year", "2025", "--until", "2024-06-01"),
+            "--year 2025 and --until 2024-06-01 leave no day to report",
+            2,
+        ),
+        (("daily", "-z", ""), "--timezone: empty (give an IANA name such as Europe/Berlin)", 2),
+        (("graph", "-z", " "), "--timezone: empty", 2),
+        (("daily", "--last", "0"), "--last: expected a whole number from 1 to 99999, got 0", 2),
+        (("daily", "--last", "x"), "--last: expected a whole number", 2),
+        (("today", "--last", "3"), "today is one day", 2),
+        (("daily", "--order", "up"), "'up' is not one of", 2),
+        (
+            ("--config", str(tmp_path / "missing.toml"), "daily"),
+            "missing.toml: no such configuration file",
+            1,
+        ),
         (("daily", "-z", "Mars/Olympus"), "unknown time zone 'Mars/Olympus'", 2),
         (("daily", "--source", "nope"), "unknown source 'nope'", 2),
         (("daily", "--since", "2025-02-01", "--until", "2025-01-01"), "is after --until", 2),
@@ -164,6 +192,43 @@ def test_bad_input_gives_one_line_errors(run_cli, tmp_path):
     assert "config.toml: prices.'x'.input is not a number" in out
     (tmp_path / "config.toml").write_text("colour = 1\n")
     assert "unknown key 'colour'" in run_cli("daily", expect=1).output
+    (tmp_path / "config.toml").write_text('timezone = "Mars/Olympus"\n')
+    for command in ("daily", "live", "graph", "serve"):
+        out = run_cli(command, expect=1).output
+        assert f"{tmp_path / 'config.toml'}: timezone: unknown time zone 'Mars/Olympus'" in out, command
+    (tmp_path / "config.toml").write_text("[blocks]\ntoken_limit = -5\n")
+    assert "config.toml: blocks.token_limit must be a whole number" in run_cli("blocks", expect=1).output
+
+
+def test_year_and_since_narrow_each_other(run_cli, history):
+    doc = json_out(run_cli("daily", "--json", "--year", "2025", "--since", "2025-10-09"))
+    assert [r["period"] for r in doc["rows"]] == ["2025-10-10", "2025-10-12"]
+
+
+def test_long_context_note_once(run_cli, home):
+    install_fixture(home, "claude_code", "long_context.jsonl", ".claude/projects/-p/long.jsonl")
+    first = run_cli("daily").output
+    assert "passed 200,000 input tokens and are priced wholly at the long-context rates" in first
+    assert "ccusage" in first and "shown once" in first
+    assert "long-context" not in run_cli("daily").output
+    assert "long-context" not in run_cli("daily", "--json").output
+
+
+def test_text_from_logs_reaches_the_terminal_without_control_characters(run_cli, home):
+    line = json.loads((FIXTURES / "claude_code" / "unknown_model.jsonl").read_text().splitlines()[0])
+    line["message"]["model"] = "evil\x1b]0;pwned\x07\x1b[31m-model\nnext"
+    line["cwd"] = "/home/dev/\x1b[2Jwipe"
+    path = home / ".claude" / "projects" / "-p" / "evil.jsonl"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(line) + "\n")
+    for command in ("daily", "session", "model", "project", "events", "blocks"):
+        out = (
+            run_cli(command, "-b", env={"COLUMNS": "200"}).output
+            if command != "events"
+            else run_cli(command).output
+        )
+        assert "\x1b" not in out and "\x07" not in out, command
+    assert "evil]0;pwned[31m-model next" in run_cli("model", env={"COLUMNS": "200"}).output
 
 
 def test_unopenable_ledger_is_a_one_line_error(run_cli, tmp_path):

@@ -6,6 +6,9 @@ A missing file is an empty configuration. Example::
     timezone = "Europe/Berlin"     # default for --timezone
     mode = "auto"                  # default for --mode (auto | calculate | logged)
 
+    [blocks]
+    token_limit = 500000           # default for --token-limit in `blocks` and `live` (or "max")
+
     [prices."my-local-model"]      # USD per million tokens; wins over the built-in table
     input = 0.5
     output = 1.5
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 COST_MODES = ("auto", "calculate", "logged")
-SECTIONS: tuple[str, ...] = ()
+SECTIONS: tuple[str, ...] = ("blocks",)
 """Top-level tables owned by other subsystems: kept in :attr:`Config.sections` for them to validate."""
 _PRICE_KEYS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 

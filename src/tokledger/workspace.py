@@ -190,6 +190,22 @@ class Workspace:
 
         return source_status(self.ledger)
 
+    def long_context_requests(self, query: Query) -> int:
+        """Requests of the selection whose cost a long-context tier set (the whole request at its rates)."""
+        from tokledger.ledger import queries
+
+        return queries.long_context_requests(self.ledger, query.event_filter(), query.mode)
+
+    def shown(self, note: str) -> bool:
+        """Whether a one-time note was shown to the user of this ledger already."""
+        return self.ledger.get_state(f"shown.{note}") is not None
+
+    def mark_shown(self, note: str) -> None:
+        try:
+            self.ledger.set_state(f"shown.{note}", "1")
+        except LedgerError:  # a read-only ledger: the note comes again next time
+            pass
+
     def changed_elsewhere(self) -> int:
         """A number that changes whenever another connection commits to the ledger."""
         return self.ledger.data_version()

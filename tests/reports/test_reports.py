@@ -169,12 +169,13 @@ def test_offset_spans_find_the_exact_transition():
 
 
 def test_active_block_line_under_the_table(ledger):
-    from tokledger.reports.render import footnotes
+    from tokledger.reports.table import footnotes
 
     _events(ledger, "2025-10-02T09:05:00+00:00", "2025-10-02T09:35:00+00:00")
     report = blocks_report(
         ledger, Query(tz=UTCZ), now=datetime(2025, 10, 2, 10, 5, tzinfo=UTC), token_limit="1000"
     )
-    (line,) = footnotes(report)
+    line, limit = (text.plain for text in footnotes(report))
+    assert limit == "token limit 1,000: 1 block over it (marked !)"
     assert line == ("active block 09:00–14:00; 235 min left; burn 10 tokens/min; $0.00/h; "
                     "projected at 14:00: 2,650 tokens, $0.02; limit 1,000: exceeds (265.0%)")  # fmt: skip

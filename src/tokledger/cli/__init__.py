@@ -70,12 +70,17 @@ class ProgressBar:
             self._bar.stop()
 
 
-def make_console():
+def make_console(color: bool | None = None):
+    """A console for the reports: ``color`` True forces colour (even piped), False turns it off, None leaves
+    it to the terminal and ``NO_COLOR``."""
     from rich.console import Console
 
-    # Piped output is not cut to 80 columns: a report in a file or another program keeps every digit.
-    width = None if sys.stdout.isatty() else 200
-    return Console(no_color="NO_COLOR" in os.environ or None, highlight=False, width=width)
+    # Piped output is not cut to 80 columns (unless COLUMNS says so): a report in a file or another program
+    # keeps every digit.
+    width = None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
+    if color is None:
+        return Console(no_color="NO_COLOR" in os.environ or None, highlight=False, width=width)
+    return Console(no_color=not color, force_terminal=color or None, highlight=False, width=width or 200)
 
 
 def split_list(value: str | None) -> tuple[str, ...]:

@@ -7,9 +7,10 @@ import json
 import click
 
 from tokledger.cli import App, cli, make_console, parse_sources, pass_app
+from tokledger.cli.reports import examples
 
 
-@cli.command("sync")
+@cli.command("sync", epilog=examples("tokledger sync -v", "tokledger sync --source codex,gemini --strict"))
 @click.option("--source", "source", metavar="A,B", help="Only these sources.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 256), help="Parser processes (default: all cores).")
 @click.option("--strict", is_flag=True, help="Fail on any unreadable file or malformed line.")
@@ -49,7 +50,7 @@ def sync_cmd(
     click.echo(f"done in {report.seconds:.2f}s")
 
 
-@cli.command("sources")
+@cli.command("sources", epilog=examples("tokledger sources", "tokledger sources --json --no-sync"))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--no-sync", is_flag=True, help="Show the state of the last sync without reading logs.")
 @pass_app
@@ -77,7 +78,10 @@ def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
             console.print(f"{s['source']}: {notice}")
 
 
-@cli.command("prices")
+@cli.command(
+    "prices",
+    epilog=examples("tokledger prices claude-sonnet-4-5", "tokledger prices gpt-5 --at 2025-09-01 --json"),
+)
 @click.argument("model")
 @click.option("--at", "at", metavar="YYYY-MM-DD", help="The price in force on this day (default: now).")
 @click.option("--provider", help="Provider hint (anthropic, openai, google, ...).")
@@ -115,7 +119,7 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
             click.echo(f"    {key:<15} ${value} / Mtok")
 
 
-@cli.command("reprice")
+@cli.command("reprice", epilog=examples("tokledger reprice"))
 @pass_app
 def reprice_cmd(app: App) -> None:
     """Recompute every stored cost with the current price table and config overrides."""

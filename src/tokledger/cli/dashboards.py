@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 
 from tokledger.cli import App, ProgressBar, cli, flag, make_console, pass_app
-from tokledger.cli.reports import build_query
+from tokledger.cli.reports import build_query, examples
 
 
-@cli.command("serve")
+@cli.command("serve", epilog=examples("tokledger serve --open", "tokledger serve --port 0 --no-sync"))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback shows your usage to the network.")  # fmt: skip
 @click.option(
@@ -47,7 +47,14 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
     web.run(backend, sock, host)
 
 
-@cli.command("graph")
+@cli.command(
+    "graph",
+    epilog=examples(
+        "tokledger graph",
+        "tokledger graph --year 2025 --metric tokens",
+        "tokledger graph --svg usage.svg --palette teal --theme dark",
+    ),
+)
 @click.option(
     "--year", type=click.IntRange(1970, 9999), help="Calendar year (default: the newest with usage)."
 )
@@ -98,10 +105,13 @@ def graph_cmd(app: App, year: int | None, source: str | None, model: str | None,
     if as_json:
         click.echo(json.dumps(doc, indent=2))
     elif svg_path is None:
-        make_console().print(to_rich(doc, metric=metric, palette=palette))
+        console = make_console()
+        console.print(to_rich(doc, metric=metric, palette=palette, width=console.width))
 
 
-@cli.command("live")
+@cli.command(
+    "live", epilog=examples("tokledger live", "tokledger live --source claude_code --token-limit max")
+)
 @click.option("--source", "source", metavar="A,B", help="Only these sources (see `tokledger sources`).")
 @click.option("--project", "project", metavar="TEXT", help="Only projects whose path contains TEXT.")
 @click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days and months (default: system).")

@@ -368,3 +368,16 @@ def event_details(ledger: Ledger, f: EventFilter, mode: str, limit: int | None) 
     for r in reversed(records):
         yield (r[0], names[r[1]], names[r[2]], names.get(r[3]), names.get(r[4]), names.get(r[5]), *r[6:17],
                names.get(r[17]), r[18])  # fmt: skip
+
+
+def long_context_requests(ledger: Ledger, f: EventFilter, mode: str) -> int:
+    """How many requests of the selection cost (in ``mode``) what a long-context tier made them: their
+    price basis names one, and no logged cost stands in for the calculated one."""
+    ids = [i for (i,) in ledger.conn.execute(
+        "SELECT id FROM dims WHERE kind = 'basis' AND instr(value, 'long context') > 0")]  # fmt: skip
+    if not ids or mode == "logged":
+        return 0
+    where, args = _where(f, "ts", 1)
+    calculated = " AND logged_cost_pusd IS NULL" if mode == "auto" else ""
+    sql = f"SELECT COUNT(*) FROM entries WHERE basis_id IN ({', '.join('?' * len(ids))}){calculated} AND {where}"
+    return ledger.conn.execute(sql, [*ids, *args]).fetchone()[0]

@@ -21,7 +21,7 @@ from tokledger.ledger.zones import offset_spans
 from tokledger.reports.kinds import KINDS, Kind
 from tokledger.reports.periods import day_from_number, day_number, local_midnight_ms, week_label
 
-__all__ = ["KINDS", "Kind", "Query", "Report", "Row", "Totals", "today", "usage_report"]
+__all__ = ["KINDS", "Kind", "Query", "Report", "Row", "Totals", "reorder", "today", "usage_report"]
 
 
 @dataclass(slots=True)
@@ -207,6 +207,14 @@ def _sort_key(kind: Kind):
     if kind.order == "recent":
         return lambda r: (r.last_ms or 0, r.period)
     return lambda r: (-(r.totals.priced_pusd), -r.totals.total_tokens, r.period)
+
+
+def reorder(report: Report, order: str | None) -> Report:
+    """The report with its rows in ``order`` (``asc``/``desc`` of its kind's own key; None: as they are)."""
+    natural = "asc" if report.kind not in KINDS else KINDS[report.kind].direction
+    if order and order != natural:
+        report.rows.reverse()
+    return report
 
 
 def today(tz: ZoneInfo, now: datetime | None = None) -> date:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from tokledger.config import Config
+from tokledger.errors import ConfigError
 from tokledger.ledger import Ledger, queries
 from tokledger.ledger.queries import Piece
 from tokledger.ledger.rollups import BUCKET_MS
@@ -33,6 +35,25 @@ from tokledger.reports.format import iso_seconds
 from tokledger.reports.periods import local_midnight_ms
 
 HOUR_MS = 3_600_000
+SETTINGS = ("token_limit",)
+
+
+def configured_limit(config: Config) -> str | None:
+    """The ``[blocks] token_limit`` of the configuration ("max" or a whole number, as text), or None."""
+    section = config.sections.get("blocks") or {}
+    if not isinstance(section, dict):
+        raise ConfigError(f"{config.path}: blocks must be a table ([blocks])")
+    unknown = sorted(set(section) - set(SETTINGS))
+    if unknown:
+        raise ConfigError(f"{config.path}: blocks: unknown key {unknown[0]!r} (known: {', '.join(SETTINGS)})")
+    limit = section.get("token_limit")
+    if limit is None or limit == "max":
+        return limit
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 < limit < 10**18:
+        raise ConfigError(
+            f'{config.path}: blocks.token_limit must be a whole number of tokens or "max", got {limit!r}'
+        )
+    return str(limit)
 
 
 @dataclass
@@ -104,7 +125,13 @@ def blocks_report(
     def split(bucket: int) -> list[Piece]:
         return queries.requests_between(ledger, f, query.mode, bucket * BUCKET_MS, (bucket + 1) * BUCKET_MS)
 
-    if active_only and token_limit != "max" and query.since is None and query.start_ms is None:
+    if (
+        active_only
+        and token_limit != "max"
+        and query.since is None
+        and query.until is None
+        and query.start_ms is None
+    ):
         recent = recent_blocks(
             ledger, query, now=now or datetime.now(UTC), hours=hours, token_limit=token_limit
         )

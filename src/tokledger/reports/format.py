@@ -13,6 +13,7 @@ from decimal import Decimal
 from tokledger.ledger.rows import ms_to_datetime, pusd_to_usd
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_DATED = re.compile(r"[-@]\d{8}$|-\d{4}-\d{2}-\d{2}$")
 
 
 def iso(ms: int | None) -> str | None:
@@ -68,6 +69,36 @@ def compact(n: float) -> str:
         if abs(float(text)) < 1000 or unit == "T":
             return text + unit
     raise AssertionError("unreachable")
+
+
+def short_model(model: str) -> str:
+    """A model name for a narrow list: ``claude-sonnet-4-5-20250929`` → ``sonnet-4-5``, ``openai/gpt-5`` →
+    ``gpt-5`` (no vendor prefix, provider path or release date)."""
+    name = printable(model).rsplit("/", 1)[-1]
+    name = _DATED.sub("", name)
+    return name.removeprefix("claude-") or name
+
+
+def duration(minutes: float) -> str:
+    """``45m``, ``2h13m``, ``3h``, ``1d18h``."""
+    minutes = max(0, round(minutes))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d{hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h{mins:02d}m" if mins else f"{hours}h"
+    return f"{mins}m"
+
+
+def ago(minutes: float) -> str:
+    """How long ago, coarsely: ``12 min``, ``5 h``, ``3 days``."""
+    minutes = max(0, round(minutes))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440:,} days"
 
 
 def printable(text: str) -> str:

@@ -136,27 +136,30 @@ def to_svg(doc: dict, *, metric: str = "cost", palette: str = "green", theme: st
     return "\n".join(out) + "\n"
 
 
-def to_rich(doc: dict, *, metric: str = "cost", palette: str = "green"):
-    """The calendar as Rich text for a terminal (dark-background colours)."""
+def to_rich(doc: dict, *, metric: str = "cost", palette: str = "green", width: int = 200):
+    """The calendar as Rich text for a terminal (dark-background colours): two columns per week where the
+    terminal has room (about 110 columns), else one."""
     from rich.text import Text
 
     grades = ["grey23", *PALETTES[palette]["dark"]]
     key = METRICS[metric]
     days = doc["contributions"]
     weeks = days[-1]["week"] + 1 if days else 53
+    step = 2 if 4 + weeks * 2 <= width else 1
     grid: list[list[dict | None]] = [[None] * weeks for _ in range(7)]
-    months = [" "] * (weeks * 2)
+    months = [" "] * (weeks * step + 2)
     for c in days:
         grid[c["weekday"]][c["week"]] = c
         d = date.fromisoformat(c["date"])
         if d.day == 1 and c["week"] < weeks - 1:
-            months[c["week"] * 2 : c["week"] * 2 + 3] = MONTHS[d.month - 1]
+            at = c["week"] * step
+            months[at : at + 3] = MONTHS[d.month - 1]
     text = Text(headline(doc) + "\n", style="bold")
     text.append("    " + "".join(months).rstrip() + "\n")
     for weekday, cells in enumerate(grid):
         text.append(f"{('', 'Mon', '', 'Wed', '', 'Fri', '')[weekday]:<4}")
         for c in cells:
-            text.append("■ " if c else "  ", style=grades[c[key]] if c else None)
+            text.append("■ "[:step] if c else "  "[:step], style=grades[c[key]] if c else None)
         text.append("\n")
     text.append("    Less ")
     for colour in grades:

@@ -61,7 +61,7 @@ def parse_day(value: str, option: str) -> date:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         return date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+        raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD or YYYYMMDD") from None
 
 
 EPOCH_DAY = date(1970, 1, 1)

@@ -1,4 +1,4 @@
-"""Turning a :class:`Report` into a Rich table, the JSON contract, or CSV.
+"""Turning a :class:`Report` into the JSON contract or CSV (tables: :mod:`tokledger.reports.table`).
 
 JSON (``--json``) — an object::
 
@@ -7,12 +7,13 @@ JSON (``--json``) — an object::
      "unpriced": {"requests": 0, "models": []}}
 
 ROW has ``period`` and the TOTALS keys, plus ``models`` (with ``--breakdown``: a list of TOTALS with
-``source`` and ``model``) or ``sources`` (with ``--breakdown source``: TOTALS with ``source``), and per report: ``project``, ``first_timestamp``, ``last_timestamp``
-(session); ``start``, ``end``, ``actual_end``, ``is_active``, ``is_gap`` and for the active block
-``burn_rate`` / ``projection`` (blocks). TOTALS keys: ``input_tokens``, ``output_tokens``,
-``cache_write_tokens``, ``cache_write_1h_tokens``, ``cache_read_tokens``, ``reasoning_tokens``,
-``total_tokens``, ``requests``, ``cost_usd`` (null when any request is unpriced),
-``cost_usd_priced`` (the priced part), ``unpriced_requests``.
+``source`` and ``model``) or ``sources`` (with ``--breakdown source``: TOTALS with ``source``), and per
+report: ``project``, ``source``, ``first_timestamp``, ``last_timestamp`` (session); ``start``, ``end``,
+``actual_end``, ``is_active``, ``is_gap``, ``token_limit`` and for the active block ``burn_rate`` /
+``projection`` (blocks). TOTALS keys: ``input_tokens``, ``output_tokens``, ``cache_write_tokens``,
+``cache_write_1h_tokens``, ``cache_read_tokens``, ``reasoning_tokens``, ``total_tokens``, ``requests``,
+``cost_usd`` (null when any request is unpriced), ``cost_usd_priced`` (the priced part),
+``unpriced_requests``. CSV carries every key of a row (see :func:`to_csv`).
 """
 
 from __future__ import annotations
@@ -23,17 +24,9 @@ import json
 from dataclasses import asdict
 
 from tokledger.events import TOKEN_FIELDS
-from tokledger.ledger import ms_to_datetime
-from tokledger.reports import KINDS, Report, Row, Totals
+from tokledger.reports import Report, Row, Totals
 from tokledger.reports.blocks import BlockRow
-from tokledger.reports.format import cost_text, integer, iso, money, money_pusd, printable
-
-
-def escape(text: str) -> str:
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
-
+from tokledger.reports.format import cost_text, iso, money, money_pusd
 
 TOKEN_KEYS = (*TOKEN_FIELDS, "total_tokens")
 
@@ -62,6 +55,7 @@ def row_dict(report: Report, row: Row, breakdown: str | bool | None) -> dict:
     out = {"period": row.period, **totals_dict(row.totals)}
     if report.kind == "session":
         out["project"] = row.project
+        out["source"] = ",".join(sorted({source for source, _ in row.models})) or None
         out["first_timestamp"] = iso(row.first_ms)
         out["last_timestamp"] = iso(row.last_ms)
     if isinstance(row, BlockRow):
@@ -100,128 +94,53 @@ def to_json(report: Report, breakdown: str | bool | None) -> str:
     return json.dumps(to_doc(report, breakdown), indent=2)
 
 
+ROW_KEYS = (*TOKEN_KEYS, "requests", "cost_usd", "cost_usd_priced", "unpriced_requests")
+EXTRA_KEYS = {
+    "session": ("project", "first_timestamp", "last_timestamp"),
+    "blocks": ("start", "end", "actual_end", "is_active", "is_gap", "burn_rate.tokens_per_minute",
+               "burn_rate.cost_per_hour_usd", "projection.remaining_minutes", "projection.total_tokens",
+               "projection.cost_usd", "token_limit.limit", "token_limit.projected_tokens", "token_limit.percent_used",
+               "token_limit.status"),
+}  # fmt: skip
+"""The CSV columns a kind adds to ``period``, ``source``, ``model`` and :data:`ROW_KEYS`: every other key of
+its JSON rows (nested objects as ``object.key``), whether or not a row has it."""
+
+
+def flat(doc: dict, prefix: str = "") -> dict:
+    """A JSON row with nested objects spelled ``burn_rate.tokens_per_minute``; lists left out."""
+    out = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(flat(value, f"{prefix}{key}."))
+        elif not isinstance(value, list):
+            out[prefix + key] = value
+    return out
+
+
+def _csv_value(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
 def to_csv(report: Report, breakdown: str | bool | None) -> str:
+    """One line per row (with ``breakdown`` one per row and source/model, the row's own keys repeated):
+    ``period``, ``source``, ``model``, the totals and every other key of the JSON row."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    keys = [*TOKEN_KEYS, "requests", "cost_usd", "cost_usd_priced", "unpriced_requests"]
-    writer.writerow(["period", "source", "model", *keys])
-
-    def emit(period: str, source: str, model: str, t: Totals) -> None:
-        d = totals_dict(t)
-        writer.writerow([period, source, model, *("" if d[k] is None else d[k] for k in keys)])
-
+    extra = EXTRA_KEYS.get(report.kind, ())
+    writer.writerow(["period", "source", "model", *ROW_KEYS, *extra])
     for row in report.rows:
-        if breakdown:
-            for (source, model), t in parts(row, breakdown):
-                emit(row.period, source, model, t)
-        else:
-            emit(row.period, "", "", row.totals)
+        d = flat(row_dict(report, row, False))
+        tail = [_csv_value(d.get(k)) for k in extra]
+        lines = parts(row, breakdown) if breakdown else [((d.get("source") or "", ""), row.totals)]
+        for (source, model), t in lines:
+            totals = totals_dict(t)
+            writer.writerow([row.period, source, model, *(_csv_value(totals[k]) for k in ROW_KEYS), *tail])
     return buf.getvalue()
-
-
-# -- tables -----------------------------------------------------------------------------------------
 
 
 def fmt_cost(t: Totals) -> str:
     return cost_text(t.priced_pusd, t.unpriced_requests)
-
-
-def _label(report: Report) -> str:
-    return "Block" if report.kind == "blocks" else KINDS[report.kind].label
-
-
-def _period_text(report: Report, row: Row) -> str:
-    if isinstance(row, BlockRow):
-        start = ms_to_datetime(row.start_ms).astimezone(report.query.tz).strftime("%Y-%m-%d %H:%M")
-        if row.is_gap:
-            return f"{start} (gap)"
-        return f"{start} (active)" if row.is_active else start
-    period = printable(row.period)
-    if report.kind == "session" and row.project:
-        return f"{period}\n[dim]{escape(printable(row.project))}[/dim]"
-    return escape(period)
-
-
-def to_table(report: Report, breakdown: str | bool | None, title: str | None = None):
-    from rich.table import Table
-
-    table = Table(title=title, show_footer=True, header_style="bold", footer_style="bold")
-    table.add_column(_label(report), footer="Total", overflow="fold", min_width=10)
-    for name, key in (("Input", "input_tokens"), ("Output", "output_tokens"), ("Cache write", "cache_write_tokens"),
-                      ("Cache read", "cache_read_tokens"), ("Total", "total_tokens")):  # fmt: skip
-        table.add_column(name, justify="right", footer=integer(getattr(report.totals, key)), no_wrap=True)
-    table.add_column("Cost", justify="right", footer=fmt_cost(report.totals), no_wrap=True)
-    for row in report.rows:
-        t = row.totals
-        table.add_row(_period_text(report, row), *_cells(t))
-        for (source, model), part in sorted(parts(row, breakdown), key=lambda kv: -kv[1].total_tokens):
-            label = f"{source} · {printable(model)}" if model else source
-            table.add_row(f"  [dim]└ {escape(label)}[/dim]", *_cells(part), style="dim")
-    return table
-
-
-def _cells(t: Totals) -> list[str]:
-    return [integer(t.input_tokens), integer(t.output_tokens), integer(t.cache_write_tokens),
-            integer(t.cache_read_tokens), integer(t.total_tokens), fmt_cost(t)]  # fmt: skip
-
-
-def _active_block_line(report: Report) -> str | None:
-    for row in report.rows:
-        if not isinstance(row, BlockRow) or not row.is_active:
-            continue
-        tz = report.query.tz
-        start = ms_to_datetime(row.start_ms).astimezone(tz)
-        end = ms_to_datetime(row.end_ms).astimezone(tz)
-        parts = [f"active block {start:%H:%M}–{end:%H:%M}", f"{row.remaining_minutes or 0} min left"]
-        if row.tokens_per_minute is not None:
-            parts.append(f"burn {row.tokens_per_minute:,.0f} tokens/min")
-            if row.cost_per_hour_usd is not None:
-                parts.append(f"${row.cost_per_hour_usd:,.2f}/h")
-            projected = f"projected at {end:%H:%M}: {row.projected_tokens:,} tokens"
-            if row.projected_cost_usd is not None:
-                projected += f", ${row.projected_cost_usd:,.2f}"
-            parts.append(projected)
-        if row.token_limit is not None:
-            limit = row.token_limit
-            parts.append(f"limit {limit.limit:,}: {limit.status} ({limit.percent_used}%)")
-        return "; ".join(parts)
-    return None
-
-
-def footnotes(report: Report) -> list[str]:
-    lines = []
-    active = _active_block_line(report)
-    if active:
-        lines.append(active)
-    t = report.totals
-    if t.unpriced_requests:
-        models = ", ".join(printable(m) for m in report.unpriced_models)
-        lines.append(
-            escape(
-                f"unpriced: {t.unpriced_requests:,} requests (models {models}); "
-                '* marks costs that leave them out — add a [prices."model"] entry to the config to price them'
-            )
-        )
-    return lines
-
-
-def events_table(rows: list[dict], query):
-    """The ``events`` listing as a Rich table (rows as :func:`tokledger.reports.events.event_list` gives them)."""
-    from datetime import datetime
-
-    from rich.table import Table
-
-    numeric = ("Input", "Output", "Cache write", "Cache read", "Cost")
-    table = Table(header_style="bold")
-    for col in ("Time", "Source", "Model", *numeric, "Price basis"):
-        table.add_column(col, justify="right" if col in numeric else "left", overflow="fold")
-    for r in rows:
-        when = datetime.fromisoformat(r["timestamp"]).astimezone(query.tz)
-        cost = "unpriced" if r["cost_usd"] is None else f"${r['cost_usd']:,.6f}"
-        basis = r["price_basis"] or ("logged by the source" if r["logged_cost_usd"] is not None else "-")
-        if r["logged_cost_usd"] is not None and query.mode != "calculate":
-            basis = f"logged ${r['logged_cost_usd']:,.6f}; calculated: {basis}"
-        table.add_row(f"{when:%Y-%m-%d %H:%M:%S}", r["source"], escape(printable(r["model"])),
-                      integer(r["input_tokens"]), integer(r["output_tokens"]), integer(r["cache_write_tokens"]),
-                      integer(r["cache_read_tokens"]), cost, escape(basis))  # fmt: skip
-    return table
