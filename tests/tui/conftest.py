@@ -102,10 +102,11 @@ def transcripts(home: Path) -> Transcripts:
 
 
 def make_app(ledger: Ledger, env: Env, *, now: datetime = NOW, sources: tuple[str, ...] = ("claude_code",),
-             refresh: float = 3600, tz: str = "UTC") -> LiveApp:  # fmt: skip
-    """The app on a fixed clock; the long default refresh keeps the timer out of the way unless a test wants it."""
+             refresh: float = 3600, tz: str = "UTC", **options) -> LiveApp:  # fmt: skip
+    """The app on a fixed clock; the long default refresh keeps the timer out of the way unless a test wants it.
+    ``options`` go to the :class:`Refresher` (``token_limit``, ``limit_from``)."""
     workspace = Workspace(env, db_path=ledger.path, config=Config())
-    refresher = Refresher(workspace, Query(ZoneInfo(tz), sources=sources), clock=lambda: now)
+    refresher = Refresher(workspace, Query(ZoneInfo(tz), sources=sources), clock=lambda: now, **options)
     return LiveApp(refresher, refresh=refresh)
 
 

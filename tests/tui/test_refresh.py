@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,8 +16,9 @@ from tokledger.reports.blocks import block_anchor, blocks_report, recent_blocks
 from tokledger.reports.dashboard import Dashboard, active_block, usage_panels
 from tokledger.reports.render import fmt_cost
 from tokledger.reports.status import source_status
+from tokledger.tui.charts import line_chart, means, per_point
 from tokledger.tui.refresh import Cancelled, Refresher, View
-from tokledger.tui.text import bar, columns, compact, duration, per_hour, sparkline
+from tokledger.tui.text import bar, compact, duration, per_hour
 from tokledger.workspace import Workspace
 
 UTC_Q = Query(ZoneInfo("UTC"))
@@ -170,10 +171,16 @@ def test_burn_rate_of_a_partly_unpriced_block_is_the_priced_part_marked(ledger, 
 def test_text_charts():
     assert [compact(n) for n in (999, 1000, 999_499, 999_500, 12_345_678, 2_000_000_000)] == [
         "999", "1.0K", "999K", "1.0M", "12.3M", "2.0B"]  # fmt: skip
-    assert columns([1, 2, 3], 6) == [1, 1, 2, 2, 3, 3]
-    assert columns([1, 3, 5, 7], 2) == [2, 6]
-    assert sparkline([0, 1, 4, 8], 8) == [" ▁▄█"]
-    assert sparkline([0, 8, 12, 16], 16, height=2) == ["  ▄█", " ███"]
+    assert per_point(30, 60) == 1 and per_point(90, 60) == 2 and means([1, 3, 5, 7, 9], 2) == [2, 6, 9]
+    days = [date(2026, 3, d) for d in range(1, 11)]
+    chart = line_chart(
+        [([0, 0, 5, 10, 5, 0, 0, 0, 0, 0], "red")], days, width=14, height=2, label=str, cursor=3
+    )
+    top, bottom = (row.plain for row in chart.rows)
+    assert top.startswith("10┤") and bottom.startswith(" 0┤") and chart.per_point == 1
+    assert chart.axis.plain.startswith("  └") and "03-04" in chart.axis.plain  # the cursor's day on the axis
+    assert bottom[3] == " " and bottom[-3:] == "   "  # idle days are not drawn along the baseline
+    assert any("\u2800" < ch <= "\u28ff" for ch in top)  # braille dots
     assert bar(1, 2, 4) == "██  " and bar(0, 2, 3) == "   " and bar(1, 1000, 3) == "▏  "
     assert [duration(m) for m in (5, 60, 61, 300)] == ["5m", "1h", "1h01m", "5h"]
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.tui.conftest import async_test, demo_history, make_app, press, settle
+from tests.tui.conftest import NOW, async_test, demo_history, make_app, press, settle
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 
@@ -42,7 +43,7 @@ def _colour(monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
-@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
 @async_test
 async def test_main_screen(ledger, env, transcripts, tmp_path, size):
     demo_history(transcripts)
@@ -50,6 +51,26 @@ async def test_main_screen(ledger, env, transcripts, tmp_path, size):
     async with app.run_test(size=size) as pilot:
         await settle(app, pilot)
         check(f"main_{size[0]}x{size[1]}", app.export_screenshot(), tmp_path)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+@async_test
+async def test_an_old_history(ledger, env, transcripts, tmp_path, size):
+    demo_history(transcripts, NOW - timedelta(days=366))
+    app = make_app(ledger, env)
+    async with app.run_test(size=size) as pilot:
+        await settle(app, pilot)
+        check(f"old_{size[0]}x{size[1]}", app.export_screenshot(), tmp_path)
+
+
+@async_test
+async def test_the_day_cursor_and_a_zoomed_trend(ledger, env, transcripts, tmp_path):
+    demo_history(transcripts)
+    app = make_app(ledger, env)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await press(app, pilot, "left", "left", "enter")
+        check("cursor_zoom_120x40", app.export_screenshot(), tmp_path)
 
 
 @async_test

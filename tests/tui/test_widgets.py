@@ -28,13 +28,16 @@ def board(**usage) -> Dashboard:
     return Dashboard(NOW, Query(ZoneInfo("UTC")), 30, Usage(**{**fields, **usage}), None)
 
 
-def test_summary_narrows_before_it_drops_a_category():
+def test_summary_narrows_before_it_drops_a_category_and_keeps_the_total():
     wide = text(SummaryPanel().draw(board(), 60, 5), 60)
     assert "Cache R" in wide and "Total" in wide and "$12,345.67" in wide
-    short = text(SummaryPanel().draw(board(), 44, 5), 44)
-    assert "C.R" in short and "Total" not in short and "$12,345.67" in short
-    narrow = text(SummaryPanel().draw(board(), 40, 5), 40)
-    assert "C.R" in narrow and "$12,346 " in narrow and "7.8M" in narrow
+    short = text(SummaryPanel().draw(board(), 48, 5), 48)
+    assert "C.R" in short and "Total" in short and "$12,345.67" in short
+    narrow = text(SummaryPanel().draw(board(), 44, 5), 44)
+    assert "C.R" in narrow and "$12,346 " in narrow and "7.9M" in narrow and "Total" in narrow
+    tight = text(SummaryPanel().draw(board(), 34, 5), 34)
+    assert "Total" in tight and "C.R" not in tight and "C.W" not in tight  # the cache columns go first
+    assert "March" in wide  # the month row names the month
 
 
 def test_today_shows_the_split_by_assistant_when_there_is_more_than_one():
@@ -47,4 +50,6 @@ def test_today_shows_the_split_by_assistant_when_there_is_more_than_one():
     )
     out = text(TodayPanel().draw(two, 60, 5), 60)
     assert "by assistant: claude_code $2.00 · codex unpriced" in out
-    assert "other-model" in out and "unpriced" in out.splitlines()[1]
+    head = out.splitlines()[0].split()
+    assert head == ["Model", "share", "of", "cost", "Tokens", "Cost"]  # the bars and numbers are labelled
+    assert "other-model" in out and "unpriced" in out.splitlines()[2]

@@ -117,16 +117,27 @@ def graph_cmd(app: App, year: int | None, source: str | None, model: str | None,
 @click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days and months (default: system).")
 @click.option("--refresh", type=click.FloatRange(min=1), default=10, show_default=True, metavar="SECONDS",
               help="Read new usage and redraw every SECONDS.")  # fmt: skip
+@click.option("--token-limit", metavar="N|max", help="The block's token limit: N, or 'max' = the largest finished "
+              "block (the default, unless [blocks] token_limit in the config says otherwise).")  # fmt: skip
 @pass_app
-def live_cmd(app: App, refresh: float, **opts) -> None:
+def live_cmd(app: App, refresh: float, token_limit: str | None, **opts) -> None:
     """A live terminal dashboard: lifetime, month, today and the 5-hour block, updating as you work."""
+    from tokledger.reports.blocks import configured_limit
+
+    limit_from = "--token-limit"
+    if token_limit is None:
+        token_limit, limit_from = configured_limit(app.config), "config"
+    if token_limit not in (None, "max") and not (token_limit.isascii() and token_limit.isdigit()
+                                                 and 0 < len(token_limit) <= 18 and int(token_limit)):  # fmt: skip
+        raise click.BadParameter("expected a whole number of tokens or 'max'", param_hint="--token-limit")
     query = build_query(app, opts)
     _ = app.workspace.ledger  # fails here, with one line, before the terminal is taken over
     from tokledger import tui
 
     progress = ProgressBar()
     try:
-        refresher = tui.prepare(app.workspace, query, progress=progress)
+        refresher = tui.prepare(app.workspace, query, progress=progress, token_limit=token_limit or "max",
+                                limit_from=limit_from)  # fmt: skip
     finally:
         progress.close()
     code = tui.run(refresher, refresh=refresh)

@@ -13,10 +13,11 @@ from tokledger.tui.refresh import ProgressFn, Refresher
 from tokledger.workspace import Workspace
 
 
-def prepare(workspace: Workspace, query: Query, *, progress: ProgressFn | None = None) -> Refresher:
+def prepare(workspace: Workspace, query: Query, *, progress: ProgressFn | None = None, token_limit: str = "max",
+            limit_from: str = "") -> Refresher:  # fmt: skip
     """The dashboard's data source, synced once before the UI starts any thread (so that a first import
     of a large history may use a parser process per core); a source that fails is shown, not fatal."""
-    refresher = Refresher(workspace, query)
+    refresher = Refresher(workspace, query, token_limit=token_limit, limit_from=limit_from)
     refresher.prime(progress)
     return refresher
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from tokledger.reports import Query, Totals
 from tokledger.reports.blocks import block_anchor, recent_blocks
-from tokledger.reports.dashboard import Dashboard, Usage, active_block, usage_panels
+from tokledger.reports.dashboard import Dashboard, Usage, active_block, largest_block, usage_panels
 from tokledger.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -73,10 +73,16 @@ def system_clock() -> datetime:
 
 
 class Refresher:
+    """``token_limit``: a whole number of tokens, or ``max`` (the largest finished block of the history);
+    ``limit_from`` says where it was set (``--token-limit``, ``config``, or ``largest block`` for ``max``)."""
+
     def __init__(self, workspace: Workspace, query: Query, *, clock: Clock = system_clock, hours: int = 5,
-                 full_every: float = 300.0):  # fmt: skip
+                 full_every: float = 300.0, token_limit: str | None = "max", limit_from: str = "") -> None:  # fmt: skip
         self.workspace, self.query = workspace, query
         self.clock, self.hours, self.full_every = clock, hours, full_every
+        self.token_limit = token_limit
+        self.limit_from = "largest block" if token_limit == "max" else limit_from
+        self._largest: tuple[tuple, int | None] | None = None
         self.failing: dict[str, str] = {}
         self._lock = threading.Lock()
         self._cache: _Cache | None = None
@@ -122,11 +128,22 @@ class Refresher:
                 usage = usage_panels(ledger, query, days=view.days, now=now)
                 cache = _Cache(key, fingerprint, time.monotonic(), usage, self.workspace.sources(), anchor)
             self._cache = cache = replace(cache, anchor=anchor)
-            board = Dashboard(now, query, view.days, cache.usage, active_block(blocks, now), cache.status)
+            limit = self._limit(query, now, anchor) if any(r.is_active for r in blocks.rows) else None
+            block = active_block(blocks, now, limit=limit, limit_from=self.limit_from)
+            board = Dashboard(now, query, view.days, cache.usage, block, cache.status)
             errors = dict(self.failing)
         return Snapshot(
             board, view, tuple(self.sources), errors, sync, rebuild, time.perf_counter() - started
         )
+
+    def _limit(self, query: Query, now: datetime, anchor: int | None) -> int | None:
+        """The token limit of the active block; ``max`` is computed once per block (it changes only when one ends)."""
+        if self.token_limit is None or self.token_limit != "max":
+            return int(self.token_limit) if self.token_limit else None
+        key = (query.sources, anchor)
+        if self._largest is None or self._largest[0] != key:
+            self._largest = (key, largest_block(self.workspace.ledger, query, hours=self.hours, now=now))
+        return self._largest[1]
 
     def _sync(self, progress: ProgressFn | None, jobs: int | None = 1) -> bool:
         """Sync every source; True when anything new was read. Raises :class:`Cancelled` from ``progress``."""

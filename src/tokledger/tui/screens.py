@@ -25,20 +25,23 @@ from tokledger.tui.widgets import (
 HELP = """\
 [b]tokledger live[/b]: your assistants' usage, kept in sync and redrawn as it grows.
 
-[b]Usage[/b]        lifetime, this month, the trend range and today:
-             cost and tokens by category
-[b]Block[/b]        the 5-hour block in progress: elapsed time, burn rate,
-             projected cost and tokens at its end
+[b]Usage[/b]        lifetime, this month (against last month's pace, and
+             projected to its end), the trend range and today
+[b]Block[/b]        the 5-hour block in progress: when it resets, its share of
+             the token limit, burn rate, projected cost and tokens
 [b]Daily trend[/b]  tokens and cost per day of the costliest models
 [b]Today[/b]        today's models, costliest first (split by assistant)
 [b]Sources[/b]      files read, malformed lines skipped, newest event
 
 [b]$1.23*[/b] leaves out requests of models without a price;
-[b]unpriced[/b] means none of them had one.
+[b]unpriced[/b] means none of them had one. When the last usage is older than
+the range, the trends end on its day and the empty panels are left out.
 
-[b]q[/b] [b]Esc[/b]  quit                   [b]r[/b]  read new usage now
+[b]q[/b] [b]Esc[/b]  quit (Esc: unzoom)     [b]r[/b]  read new usage now
 [b]d[/b] [b]w[/b] [b]m[/b]  trend of 7/30/90 days  [b]s[/b]  all sources, each one, all
-[b]tab[/b]    next panel             [b]?[/b]  this help ([b]Esc[/b] closes it)
+[b]tab[/b]    next panel             [b]Enter[/b]  zoom the panel
+[b]← →[/b]    day cursor on the trend (its figures under the chart)
+[b]?[/b]      this help ([b]Esc[/b] closes it)
 """
 
 
@@ -48,6 +51,11 @@ class MainScreen(Screen):
         Binding("r", "app.refresh_now", "Refresh"),
         Binding("tab", "app.focus_next", "Panel"),
         Binding("shift+tab", "app.focus_previous", "Previous panel", show=False),
+        Binding("enter", "zoom", "Zoom"),
+        Binding("left", "day(-1)", "Day", key_display="←→"),
+        Binding("right", "day(1)", "Next day", show=False),
+        Binding("home", "day(-9999)", "First day", show=False),
+        Binding("end", "day(None)", "Last day", show=False),
         Binding("d", "app.range(7)", "7d"),
         Binding("w", "app.range(30)", "30d"),
         Binding("m", "app.range(90)", "90d"),
@@ -69,9 +77,29 @@ class MainScreen(Screen):
         yield Footer()
 
     def show(self, snapshot: Snapshot) -> None:
+        # An old history: no block in progress and nothing today, so those panels give their room away.
+        stale = snapshot.dashboard.usage.stale
+        for name in ("block", "today"):
+            panel = self.query_one(f"#{name}")
+            panel.display = not stale
+        self.query_one("#sources").styles.width = "1fr" if stale else 40
         for panel in self.query(Panel):
             panel.show(snapshot)
         self.query_one(NoticeLine).show(snapshot)
+
+    def action_zoom(self) -> None:
+        """Enter: the focused panel fills the screen; Enter again (or Esc) puts it back."""
+        if self.maximized is not None:
+            self.minimize()
+        elif isinstance(self.focused, Panel):
+            self.maximize(self.focused)
+
+    def action_day(self, delta: int | None) -> None:
+        trends = self.query_one(TrendPanel)
+        if self.maximized is None or self.maximized is trends:
+            trends.move(delta)
+            if self.maximized is None:
+                self.set_focus(trends)
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,5 +1,5 @@
-"""Text charts and short numbers for panels a few dozen columns wide: eighth-block sparklines and bars,
-six-character token counts, durations, ages, and names cut to fit."""
+"""Short text for panels a few dozen columns wide: eighth-block bars, six-character token counts, durations,
+ages, and names cut to fit (line charts: :mod:`tokledger.tui.charts`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 
 from tokledger.reports import Totals
+from tokledger.reports.format import printable
 from tokledger.reports.render import fmt_cost
 
-LEVELS = " ▁▂▃▄▅▆▇█"
 BAR_EIGHTHS = " ▏▎▍▌▋▊▉"
 
 
@@ -52,29 +52,6 @@ def age(then: datetime, now: datetime) -> str:
     return "just now"
 
 
-def columns(values: list[int], width: int) -> list[int]:
-    """Daily values spread over exactly ``width`` columns: a day spans one or more columns when there is
-    room; otherwise a column shows the mean of the days it covers (so every column is on the same scale)."""
-    n = len(values)
-    if not n or width <= 0:
-        return []
-    if n <= width:
-        return [values[i * n // width] for i in range(width)]
-    out = []
-    for i in range(width):
-        chunk = values[i * n // width : (i + 1) * n // width]
-        out.append(round(sum(chunk) / len(chunk)))
-    return out
-
-
-def sparkline(values: list[int], top: int, height: int = 1) -> list[str]:
-    """Rows (top row first) of a bar-per-column chart; any non-zero value shows at least one eighth."""
-    levels = [0 if v <= 0 or top <= 0 else max(1, round(v / top * height * 8)) for v in values]
-    return [
-        "".join(LEVELS[min(8, max(0, lv - (height - 1 - r) * 8))] for lv in levels) for r in range(height)
-    ]
-
-
 def bar(value: float, top: float, width: int) -> str:
     if value <= 0 or top <= 0 or width <= 0:
         return " " * max(0, width)
@@ -93,7 +70,9 @@ def short_paths(text: str) -> str:
 
 
 def fit_model(model: str, width: int) -> str:
-    """A model name in ``width`` columns: without a trailing ``-YYYYMMDD`` release date if that is enough."""
+    """A model name in ``width`` columns: without a trailing ``-YYYYMMDD`` release date if that is enough
+    (and without the control characters a log may hold)."""
+    model = printable(model)
     if len(model) > width:
         model = re.sub(r"-\d{8}$", "", model)
     return fit(model, width)
