@@ -63,19 +63,22 @@ def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
         click.echo(json.dumps(out, indent=2))
         return
     from rich.table import Table
+    from rich.text import Text
+
+    from tokledger.reports.format import printable
 
     table = Table(header_style="bold")
     for col in ("Source", "Accuracy", "Paths", "Files", "Events", "Skipped", "Last event", "Last sync"):
         table.add_column(col, justify="right" if col in ("Files", "Events", "Skipped") else "left")
     for s in out:
-        table.add_row(s["source"], s["accuracy"], "\n".join(s["paths"]) or "-", f"{s['files']:,}",
+        table.add_row(s["source"], s["accuracy"], Text("\n".join(map(printable, s["paths"])) or "-"), f"{s['files']:,}",
                       f"{s['events']:,}", f"{s['skipped_lines']:,}", (s["last_event"] or "-")[:19],
                       (s["last_sync"] or "never")[:19])  # fmt: skip
     console = make_console()
     console.print(table)
     for s in out:
         for notice in s["notices"]:
-            console.print(f"{s['source']}: {notice}")
+            console.print(Text(f"{s['source']}: {printable(notice)}"))
 
 
 @cli.command(
