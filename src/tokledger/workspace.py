@@ -190,6 +190,12 @@ class Workspace:
 
         return source_status(self.ledger)
 
+    def model_colours(self) -> dict[str, str]:
+        """Every model's colour, the same on every face (see :mod:`tokledger.reports.palette`)."""
+        from tokledger.reports.palette import model_colours
+
+        return model_colours(self.ledger)
+
     def long_context_requests(self, query: Query) -> int:
         """Requests of the selection whose cost a long-context tier set (the whole request at its rates)."""
         from tokledger.ledger import queries

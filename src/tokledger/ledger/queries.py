@@ -381,12 +381,3 @@ def long_context_requests(ledger: Ledger, f: EventFilter, mode: str) -> int:
     calculated = " AND logged_cost_pusd IS NULL" if mode == "auto" else ""
     sql = f"SELECT COUNT(*) FROM entries WHERE basis_id IN ({', '.join('?' * len(ids))}){calculated} AND {where}"
     return ledger.conn.execute(sql, [*ids, *args]).fetchone()[0]
-
-
-def first_use(ledger: Ledger) -> dict[str, int]:
-    """Every model the ledger holds, with the instant (ms) of its first request."""
-    rows = ledger.conn.execute(
-        "SELECT model_id, MIN(first_ts) FROM rollup_session GROUP BY model_id"
-    ).fetchall()
-    names = ledger.names(i for i, _ in rows)
-    return {names[i]: first for i, first in rows if i in names}
