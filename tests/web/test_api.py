@@ -149,6 +149,16 @@ def test_the_page_and_its_files(client):
     assert len(palettes["palettes"]) >= 9 and set(palettes["themes"]) == {"light", "dark"}
 
 
+def test_order_and_last(client, run_cli, usage_home):
+    desc = client.get("/api/daily?order=desc").json()
+    assert [r["period"] for r in desc["rows"]][:2] == ["2025-12-31", "2025-07-01"]
+    assert client.get("/api/daily?order=sideways").status_code == 400
+    assert (
+        client.get("/api/monthly?last=3").json()["rows"]
+        == json_out(run_cli("monthly", "--json", "--last", "3"))["rows"]
+    )
+
+
 def test_only_loopback_host_names_are_answered(backend):
     from starlette.testclient import TestClient
 

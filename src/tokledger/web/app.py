@@ -4,7 +4,7 @@ Every ``/api`` answer comes from the report API the command line uses and has th
 ``/api/<kind>`` (daily, weekly, monthly, session, project, model, today) returns exactly
 ``tokledger <kind> --json``; ``/api/graph`` is ``tokledger graph --json``; ``/api/sources`` is
 ``tokledger sources --json``. Query parameters are the CLI's options: ``since``, ``until``, ``year``,
-``source``, ``model``, ``project``, ``timezone``, ``mode``, ``breakdown`` (plus ``start_of_week`` for weekly,
+``source``, ``model``, ``project``, ``timezone``, ``mode``, ``breakdown``, ``last``, ``order`` (plus ``start_of_week`` for weekly,
 ``id`` for session, ``session_length``/``token_limit``/``active`` for blocks). A bad value is a 400 with
 ``{"error": "..."}``.
 """
@@ -77,10 +77,13 @@ def _dumps(doc) -> bytes:
 
 
 def view_report(backend: Backend, kind: str, params) -> bytes:
-    from tokledger.reports import render
+    from tokledger.reports import render, reorder
 
-    q = parse_query(backend, params)
+    q = parse_query(backend, {**params, "last_unit": KINDS[kind].unit})
     breakdown = params.get("breakdown", "").lower() in TRUE
+    order = params.get("order") or None
+    if order not in (None, "asc", "desc"):
+        raise OptionError(f"order: expected asc or desc, got {order[:20]!r}")
     if kind == "today":
         day = today(q.tz)
         q.since = q.until = day
@@ -88,9 +91,10 @@ def view_report(backend: Backend, kind: str, params) -> bytes:
 
     def compute():
         with backend.reader() as workspace:
-            return _dumps(render.to_doc(workspace.report(kind, q, parts=breakdown), breakdown))
+            report = reorder(workspace.report(kind, q, parts=breakdown), order)
+            return _dumps(render.to_doc(report, breakdown))
 
-    return backend.cached(("report", kind, breakdown, *_key(q)), compute)
+    return backend.cached(("report", kind, breakdown, order, *_key(q)), compute)
 
 
 def view_graph(backend: Backend, params) -> bytes:
