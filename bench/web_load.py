@@ -173,7 +173,7 @@ def load_once(browser, url: str, viewport=(1280, 900)) -> dict:
 
 
 def screenshot(browser, url: str, path: Path) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, device_scale_factor=1,
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, device_scale_factor=1,
                                   color_scheme="dark")  # fmt: skip
     page = context.new_page()
     page.goto(url)

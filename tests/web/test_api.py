@@ -142,11 +142,23 @@ def test_bad_requests(client, url, status, message):
 def test_the_page_and_its_files(client):
     page = client.get("/")
     assert page.status_code == 200 and "<title>tokledger</title>" in page.text
-    for name in ("app.js", "calendar.js", "charts.js", "format.js", "style.css", "favicon.svg"):
+    for name in ("app.js", "calendar.js", "charts.js", "day.js", "format.js", "style.css", "favicon.svg"):
         assert client.get(f"/static/{name}").status_code == 200, name
     assert "https://" not in page.text.replace("http://www.w3.org", "")  # nothing from the network
     palettes = client.get("/api/palettes").json()
     assert len(palettes["palettes"]) >= 9 and set(palettes["themes"]) == {"light", "dark"}
+
+
+def test_palettes_name_sources_and_give_every_model_the_terminals_colour(client, backend):
+    from tokledger.reports.palette import MODEL_COLOURS
+
+    palettes = client.get("/api/palettes").json()
+    assert palettes["sources"]["claude_code"]["title"] == "Claude Code"
+    assert palettes["sources"]["claude_code"]["colour"] == "#2f81f7"  # the one source with usage comes first
+    with backend.reader() as workspace:
+        assert palettes["models"] == workspace.model_colours()
+    costliest = [row["period"] for row in client.get("/api/model").json()["rows"]]
+    assert [palettes["models"][m] for m in costliest] == list(MODEL_COLOURS[: len(costliest)])
 
 
 def test_order_and_last(client, run_cli, usage_home):

@@ -166,9 +166,24 @@ def view_blocks(backend: Backend, params) -> bytes:
 
 
 def view_palettes(backend: Backend, params) -> bytes:
+    """The calendar palettes and themes, each model's colour (as ``tokledger live`` draws it), and each
+    source's colour and display name."""
     from tokledger.reports.graph_render import PALETTES, THEMES
+    from tokledger.reports.palette import source_colours
 
-    return _dumps({"palettes": PALETTES, "themes": THEMES})
+    def compute():
+        with backend.reader() as workspace:
+            status = workspace.sources()
+            titles = {s["source"]: s["title"] for s in status}
+            known = workspace.known_sources()
+            used = {s["source"] for s in status if s["events"]}
+            # The sources with usage take the first colours, so the few a user has never look alike.
+            colours = source_colours(sorted(known, key=lambda name: (name not in used, name)))
+            sources = {name: {"title": titles.get(name, name), "colour": colours[name]} for name in known}
+            return _dumps({"palettes": PALETTES, "themes": THEMES, "models": workspace.model_colours(),
+                           "sources": sources})  # fmt: skip
+
+    return backend.cached(("palettes",), compute)
 
 
 # -- routes ----------------------------------------------------------------------------------------
@@ -246,6 +261,7 @@ def create_app(backend: Backend, *, host: str = "127.0.0.1") -> Starlette:
 def warm(backend: Backend) -> None:
     """Compute what the page asks for on a first visit (see static/app.js), so it comes up at once."""
     try:
+        view_palettes(backend, {})
         graph = json.loads(view_graph(backend, {"breakdown": "0"}))
         year = graph["meta"]["year"]
         view_overview(backend, {})
@@ -254,6 +270,8 @@ def warm(backend: Backend) -> None:
         view_report(backend, "monthly", {})
         entry = next((y for y in graph["years"] if y["year"] == year and y["last_day"]), None)
         end = date.fromisoformat(entry["last_day"]) if entry else date(year, 12, 31)
+        if entry:
+            view_day(backend, entry["last_day"], {})  # the breakdown the page opens
         since = (end - timedelta(days=89)).isoformat()
         view_report(backend, "daily", {"since": since, "until": end.isoformat(), "breakdown": "1"})
     except TokledgerError:

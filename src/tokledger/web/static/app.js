@@ -3,8 +3,10 @@
 
 import { Calendar } from "./calendar.js";
 import { lineChart, modelBars, monthlyBars } from "./charts.js";
+import { dayPanel } from "./day.js";
 import {
-  SERIES, addDays, allUnpriced, compact, cost, getJSON, h, hideTip, longDate, money, number, tokenLines,
+  addDays, allUnpriced, compact, cost, getJSON, h, hideTip, longDate, money, number, setNames, sourceColour,
+  sourceName,
 } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
@@ -15,17 +17,19 @@ const state = {
   day: null, allModels: false,
 };
 const data = { palettes: null, all: null, graph: null, overview: null, models: null };
-const calendar = new Calendar($("calendar"), { onPick: (date) => showDay(date) });
+const calendar = new Calendar($("calendar"), { onPick: (date) => pickDay(date), onEscape: () => closeDay(),
+  live: $("calendar-live") });
+const RANGES = ["30", "90", "365", "year"];
 let loadId = 0;
 
 function readHash() {
   const p = new URLSearchParams(location.hash.slice(1));
-  if (p.get("year")) state.year = Number(p.get("year"));
+  if (p.get("year")) state.year = Number(p.get("year")) || null;
   state.source = (p.get("source") || "").split(",").filter(Boolean);
   state.model = p.get("model") || "";
   if (["2d", "3d"].includes(p.get("view"))) state.view = p.get("view");
   if (["cost", "tokens"].includes(p.get("metric"))) state.metric = p.get("metric");
-  if (["30", "90", "year"].includes(p.get("range"))) state.range = p.get("range");
+  if (RANGES.includes(p.get("range"))) state.range = p.get("range");
 }
 
 function writeHash() {
@@ -52,20 +56,25 @@ function colours() {
   return [data.palettes.themes[state.theme].empty, ...data.palettes.palettes[state.palette][state.theme]];
 }
 
+function pressed(seg) {
+  for (const b of $(seg).querySelectorAll("button")) b.setAttribute("aria-pressed", b.dataset.value === state[seg]);
+}
+
 function drawCalendar() {
   calendar.render(data.graph, { view: state.view, metric: state.metric, colours: colours(), theme: state.theme });
+  calendar.select(state.day);
   for (const [i, colour] of colours().entries()) $("scale").children[i].style.background = colour;
-  for (const seg of ["view", "metric"]) {
-    for (const b of $(seg).querySelectorAll("button")) b.setAttribute("aria-pressed", b.dataset.value === state[seg]);
-  }
+  pressed("view");
+  pressed("metric");
+  draw3dStats();
 }
+
+const plural = (n, word) => `${number(n)} ${word}${n === 1 ? "" : "s"}`;
 
 function card(label, value, sub, cls = "") {
   return h("div.stat" + cls, {}, h("span.stat-label", {}, label), h("b.stat-value", {}, value),
     h("span.stat-sub", {}, sub || ""));
 }
-
-const plural = (n, word) => `${number(n)} ${word}${n === 1 ? "" : "s"}`;
 
 function drawStats(o) {
   const t = o.totals, avg = o.average_per_active_day;
@@ -86,45 +95,42 @@ function drawStats(o) {
   );
 }
 
-function modelRow(m) {
-  return h("tr", {},
-    h("td.model-name", {}, m.model),
-    h("td.tokens", {}, tokenLines(m).map(([label, value]) => h("span", {}, `${label} ${value}`))),
-    h("td.num", {}, `${number(m.requests)} req`),
-    h("td.num.cost", {}, cost(m)));
+// The 3D view's own figures, as tokscale shows them over its bars.
+function draw3dStats() {
+  const box = $("stats3d");
+  box.hidden = state.view !== "3d";
+  if (box.hidden) return;
+  const s = data.graph.summary, best = s.best_day, longest = s.longest_streak;
+  const item = (label, value, sub) => h("div.s3", {}, h("span", {}, label), h("b", {}, value), h("small", {}, sub));
+  box.replaceChildren(
+    item("Total", cost(s), `${data.graph.meta.range.start} – ${data.graph.meta.range.end}`),
+    item("Tokens", compact(s.total_tokens), `${s.active_days} active days`),
+    item("Best day", best ? cost(best) : "–", best ? longDate(best.date) : ""),
+    item("Average", money(s.average_per_active_day.cost_usd_priced), "per active day"),
+    item("Streaks", `${s.current_streak} / ${longest.days}`, "current / longest (days)"));
+}
+
+async function pickDay(date) {
+  if (state.day === date && !$("day").hidden) { closeDay(); return; }  // the same day again: toggle
+  await showDay(date);
+}
+
+function closeDay() {
+  $("day").hidden = true;
+  state.day = null;
+  calendar.select(null);
+  hideTip();
 }
 
 async function showDay(date) {
   state.day = date;
   calendar.select(date);
   hideTip();
+  const id = loadId;
   const d = await getJSON(`/api/day/${date}` + filters());
-  const panel = $("day");
-  const close = () => { panel.hidden = true; state.day = null; calendar.select(null); };
-  const head = h("div.card-head", {}, h("h2", {}, `${longDate(date)} – Detailed breakdown`),
-    h("button.icon", { type: "button", "aria-label": "Close", onclick: close }, "×"));
-  if (!d.totals.requests) {
-    panel.replaceChildren(head, h("p.empty", {}, "No activity on this day"));
-  } else {
-    const models = d.sources.reduce((n, src) => n + src.models.length, 0);
-    const sources = d.sources.map((src) => h("div.source", { dataset: { source: src.source } },
-      h("div.source-head", {}, h("b", {}, src.source),
-        h("span", {}, `${cost(src)} · ${plural(src.requests, "request")}`)),
-      h("table.models", {}, h("tbody", {}, src.models.map(modelRow)))));
-    const t = d.totals;
-    const footer = h("div.day-total", {}, h("b", {}, `Day total ${cost(t)}`), h("span", {},
-      `${compact(t.total_tokens)} tokens · ${plural(t.requests, "request")} · ${plural(d.sources.length, "source")}`
-      + ` · ${plural(models, "model")}`));
-    panel.replaceChildren(head, ...sources, footer);
-  }
-  panel.hidden = false;
-}
-
-// Every source keeps its colour whatever the filter or range.
-function colourOf(name) {
-  const names = data.all.sources.map((x) => x.source).sort();
-  const i = names.indexOf(name);
-  return SERIES[(i < 0 ? names.length : i) % SERIES.length];
+  if (id !== loadId || state.day !== date) return;
+  dayPanel($("day"), date, d, { metric: state.metric, onClose: closeDay });
+  $("day").hidden = false;
 }
 
 function toggleSource(name) {
@@ -135,15 +141,38 @@ function toggleSource(name) {
 function drawChips() {
   const sources = data.all.sources.map((x) => x.source).sort();
   const chip = (name) => h("button.chip", { type: "button", "aria-pressed": state.source.includes(name),
-    dataset: { source: name }, onclick: () => toggleSource(name) },
-  h("i", { style: `background:${colourOf(name)}` }), name);
+    dataset: { source: name }, onclick: () => toggleSource(name), title: name },
+  h("i", { style: `background:${sourceColour(name)}` }), sourceName(name));
   $("sources").replaceChildren(h("span.chips-label", {}, "Sources"), ...sources.map(chip),
     h("button.link", { type: "button", onclick: () => { state.source = []; reload(); } }, "Show all"));
   $("model-names").replaceChildren(...data.all.models.map((m) => h("option", { value: m.model })));
+  // Always the years with data (whatever the filters), so no choice leads to an empty, locked select.
   const years = data.all.years.length ? data.all.years : [data.graph.meta.year];
   $("year").replaceChildren(...[...years].reverse().map((y) => h("option", { value: y }, y)));
   $("year").value = data.graph.meta.year;
   $("year").disabled = years.length < 2;
+}
+
+// Say why a view is empty, and offer the way out.
+function drawNotice(asked) {
+  const notes = [];
+  if (asked && asked !== data.graph.meta.year) notes.push(`No usage in ${asked}; showing ${data.graph.meta.year}.`);
+  if (state.model && !data.graph.summary.requests) {
+    const words = state.model.split(",").map((w) => w.trim().toLowerCase()).filter(Boolean);
+    const unknown = words.filter((w) => !data.all.models.some((m) => m.model.toLowerCase().includes(w)));
+    notes.push(unknown.length
+      ? `No model contains ${unknown.map((w) => `"${w}"`).join(" or ")}.`
+      : `No usage of models containing "${state.model}"${state.source.length ? ` in ${state.source.map(sourceName).join(", ")}` : ""} in ${data.graph.meta.year}.`);
+  } else if (state.source.length && !data.graph.summary.requests) {
+    notes.push(`No usage from ${state.source.map(sourceName).join(", ")} in ${data.graph.meta.year}.`);
+  }
+  const box = $("notice");
+  box.hidden = !notes.length;
+  const clear = notes.length && (state.model || state.source.length)
+    ? [h("button.link", { type: "button", onclick: () => { state.model = ""; state.source = []; reload(); } },
+      "Clear the filters")]
+    : [];
+  box.replaceChildren(...notes.map((n) => h("span", {}, n)), ...clear);
 }
 
 function chartRange() {
@@ -155,26 +184,39 @@ function chartRange() {
   return [addDays(end, 1 - Number(state.range)), end];
 }
 
+function lastActiveDay() {
+  const active = data.graph.contributions.filter((c) => c.requests);
+  return active.length ? active.at(-1).date : null;
+}
+
 async function reload(palettes = null) {
   const id = ++loadId;
-  writeHash();
   $("model").value = state.model;
-  const [graph, all] = await Promise.all([
+  const asked = state.year;
+  let [graph, all] = await Promise.all([
     getJSON("/api/graph" + filters({ year: state.year, breakdown: 0 })),
     data.all ? data.all : getJSON("/api/overview"),
     palettes && palettes.then(setup),
   ]);
+  // A year without usage (a bookmark, a hand-written hash): the newest year that has some.
+  if (asked && all.years.length && !all.years.includes(asked)) {
+    state.year = all.years.at(-1);
+    graph = await getJSON("/api/graph" + filters({ year: state.year, breakdown: 0 }));
+  }
   if (id !== loadId) return;
+  writeHash();
   Object.assign(data, { graph, all });
   const s = graph.summary;
   $("calendar-title").textContent = `${plural(s.requests, "request")} in ${graph.meta.year}`;
   $("calendar-sub").textContent = `${cost(s)} · ${compact(s.total_tokens)} tokens · ${s.active_days} active days`;
   $("calendar-note").hidden = !graph.contributions.some(allUnpriced);
   drawChips();
+  drawNotice(asked);
+  if (!state.day || !state.day.startsWith(String(graph.meta.year))) state.day = lastActiveDay();
   drawCalendar();
   performance.mark("calendar-rendered");
   document.documentElement.dataset.calendar = "ready";
-  if (state.day && state.day.startsWith(String(graph.meta.year))) showDay(state.day); else $("day").hidden = true;
+  if (state.day) await showDay(state.day); else $("day").hidden = true;
   await drawCharts(id);
 }
 
@@ -191,21 +233,20 @@ async function drawCharts(id) {
   Object.assign(data, { overview, models, monthly, daily, range: [since, until] });
   drawStats(overview);
   drawChartsOnly();
-  for (const b of $("range").querySelectorAll("button")) {
-    b.setAttribute("aria-pressed", b.dataset.value === state.range);
-  }
+  pressed("range");
   performance.mark("dashboard-rendered");
   document.documentElement.dataset.dashboard = "ready";
 }
 
 function drawChartsOnly() {
-  lineChart($("daily-chart"), data.daily, ...data.range, colourOf);
+  $("daily-title").textContent = state.metric === "tokens" ? "Daily tokens by source" : "Daily cost by source";
+  lineChart($("daily-chart"), data.daily, ...data.range, state.metric);
   drawModels();
   monthlyBars($("monthly-chart"), data.monthly, state.metric);
 }
 
 function drawModels() {
-  modelBars($("model-chart"), data.models, { expanded: state.allModels, onToggle: () => {
+  modelBars($("model-chart"), data.models, { expanded: state.allModels, metric: state.metric, onToggle: () => {
     state.allModels = !state.allModels; drawModels();
   } });
 }
@@ -214,7 +255,7 @@ function setTheme(theme) {
   state.theme = theme;
   document.documentElement.dataset.theme = theme;
   localStorage.setItem("tokledger.theme", theme);
-  $("theme").setAttribute("aria-label", theme === "dark" ? "Switch to light theme" : "Switch to dark theme");
+  $("theme").setAttribute("aria-label", theme === "dark" ? "Switch to the light theme" : "Switch to the dark theme");
   if (data.graph) drawCalendar();
 }
 
@@ -233,7 +274,10 @@ function wire() {
       state[seg] = e.target.dataset.value;
       writeHash();
       drawCalendar();
-      if (seg === "metric" && data.monthly) monthlyBars($("monthly-chart"), data.monthly, state.metric);
+      if (seg === "metric" && data.daily) {
+        drawChartsOnly();
+        if (state.day && !$("day").hidden) showDay(state.day);
+      }
     });
   }
   $("range").addEventListener("click", (e) => {
@@ -242,12 +286,16 @@ function wire() {
     writeHash();
     drawCharts(loadId);
   });
-  let timer = null;
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && !$("day").hidden) closeDay();
+  });
+  let timer = null, width = window.innerWidth;
   window.addEventListener("resize", () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      if (!data.daily) return;
-      if (state.view === "3d") drawCalendar();
+      if (!data.daily || window.innerWidth === width) return;
+      width = window.innerWidth;
+      drawCalendar();
       drawChartsOnly();
     }, 150);
   });
@@ -255,6 +303,7 @@ function wire() {
 
 function setup(palettes) {
   data.palettes = palettes;
+  setNames(palettes);
   if (!palettes.palettes[state.palette]) state.palette = "green";
   wire();
   setTheme(state.theme);

@@ -6,7 +6,26 @@ const usdShort = new Intl.NumberFormat("en-US", { style: "currency", currency: "
 const int = new Intl.NumberFormat("en-US");
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-export const SERIES = ["#2f81f7", "#f0883e", "#3fb950", "#db61a2", "#a371f7", "#d29922", "#39c5cf", "#f85149"];
+// Colours and display names from /api/palettes: one colour per model (as `tokledger live` draws it), one per
+// source, and each source's name as people know it ("Claude Code" for claude_code).
+const named = { models: {}, sources: {} };
+
+export function setNames(palettes) {
+  named.models = palettes.models || {};
+  named.sources = palettes.sources || {};
+}
+
+export function modelColour(model) {
+  return named.models[model] || "#8b9bb0";
+}
+
+export function sourceColour(source) {
+  return (named.sources[source] || {}).colour || "#8b9bb0";
+}
+
+export function sourceName(source) {
+  return (named.sources[source] || {}).title || source;
+}
 
 // A day or figure whose usage has no price at all (shown as "unpriced", never as an empty $0).
 export function allUnpriced(t) {
@@ -20,6 +39,18 @@ export function cost(t) {
 
 export function money(value, short = false) {
   return (short && Math.abs(value) >= 100 ? usdShort : usd).format(value);
+}
+
+// The labels of one axis, all in the same format: whole dollars when the step is, else cents.
+export function axisMoney(step) {
+  const whole = Number.isInteger(Math.round(step * 100) / 100) && step >= 1;
+  return (v) => (whole ? usdShort : usd).format(v);
+}
+
+export function percent(part, whole) {
+  if (!whole) return "0%";
+  const p = (100 * part) / whole;
+  return p > 0 && p < 1 ? "<1%" : `${Math.round(p)}%`;
 }
 
 export function number(n) {
@@ -105,8 +136,8 @@ const tip = document.getElementById("tooltip");
 export function showTip(x, y, title, rows, { accent = false, note = null, above = false } = {}) {
   tip.replaceChildren(
     h("div.tip-title", {}, title),
-    ...rows.map(([label, value, cls]) => h("div.tip-row" + (cls ? "." + cls : ""), {},
-      h("span", {}, label), h("b", {}, value))),
+    ...rows.map(([label, value, cls, colour]) => h("div.tip-row" + (cls ? "." + cls : ""), {},
+      h("span", {}, colour ? h("i.swatch", { style: `background:${colour}` }) : null, label), h("b", {}, value))),
   );
   if (note) tip.append(h("div.tip-note", {}, note));
   tip.classList.toggle("accent", accent);
@@ -121,6 +152,13 @@ export function showTip(x, y, title, rows, { accent = false, note = null, above 
 
 export function hideTip() {
   tip.hidden = true;
+}
+
+// What a calendar day says to a screen reader (and in the keyboard's live region).
+export function dayLabel(c) {
+  if (!c.requests) return `${longDate(c.date)}: no usage`;
+  return `${longDate(c.date)}: ${cost(c)}, ${compact(c.total_tokens)} tokens, ${number(c.requests)} request${
+    c.requests === 1 ? "" : "s"}`;
 }
 
 // The tooltip for one calendar day (a contribution entry of /api/graph).
