@@ -108,8 +108,7 @@ def _cut(pieces: list[Piece], length: int, split) -> list[BlockRow]:
                     acc[k] += value
                 acc[7] += piece.cost_pusd
                 acc[8] += piece.unpriced
-            if piece.last_ms > last_ts:
-                last_ts = piece.last_ms
+            last_ts = max(last_ts, piece.last_ms)
             if current.last_ms is None or piece.last_ms > current.last_ms:
                 current.last_ms = piece.last_ms
         i = j
