@@ -303,7 +303,7 @@ def timeline(ledger: Ledger, f: EventFilter, mode: str) -> list[Piece]:
     where, args = _Table.of("rollup_qh_model", mode).where(f)
     m = MODE_COLUMN[mode]
     sql = (f"SELECT bucket, first_ts, last_ts, source_id, model_id, requests, {', '.join(TOKEN_COLUMNS)},"
-           f" {m}_hi, {m}_lo, {m}_unpriced FROM rollup_qh_model WHERE {where} ORDER BY 1, 2")  # fmt: skip
+           f" {m}_hi, {m}_lo, {m}_unpriced FROM rollup_qh_model WHERE {where} ORDER BY 1")  # fmt: skip
     return _pieces(ledger, sql, args)
 
 

@@ -59,7 +59,7 @@ class BlockRow(Row):
 
 
 def _cut(pieces: list[Piece], length: int, split) -> list[BlockRow]:
-    """Blocks from pieces in time order; ``split(bucket)`` gives a quarter-hour's requests one by one.
+    """Blocks from pieces in quarter-hour order; ``split(bucket)`` gives a quarter-hour's requests one by one.
 
     Each block's parts are summed in plain lists (requests, six tokens, cost, unpriced) per source and
     model and turned into totals once the block is cut: tens of thousands of quarter-hours cost little."""
@@ -75,6 +75,8 @@ def _cut(pieces: list[Piece], length: int, split) -> list[BlockRow]:
         while j < n and pieces[j].bucket == bucket:
             j += 1
         group = pieces[i:j]
+        if len(group) > 1:  # a quarter-hour's pieces come in any order
+            group.sort(key=lambda p: p.first_ms)
         first = group[0].first_ms
         if (
             current is not None
