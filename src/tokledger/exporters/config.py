@@ -54,7 +54,10 @@ COMPAT = ("tosage",)
 _AUTH_KEYS = {
     f"{name}{suffix}" for name in ("password", "bearer_token") for suffix in ("", "_env", "_file", "_keyring")
 } | {"username"}
-_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+def _empty() -> Mapping[str, str]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class PrometheusConfig:
     auth: Auth = Auth()
     timeout: float = 30.0
     compat: str | None = None
-    headers: Mapping[str, str] = _EMPTY
+    headers: Mapping[str, str] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,7 @@ class OtlpConfig:
     endpoint: str
     auth: Auth = Auth()
     timeout: float = 10.0
-    headers: Mapping[str, str] = _EMPTY
+    headers: Mapping[str, str] = field(default_factory=_empty)
 
 
 @dataclass(frozen=True)
