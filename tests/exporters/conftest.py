@@ -80,14 +80,23 @@ def start_prometheus(tmp: Path, scrape: str = "") -> Server:
     port = free_port()
     config = tmp / "prometheus.yml"
     # An out-of-order window lets tests write past samples after newer ones (each test has its own series).
-    config.write_text(f"global:\n  scrape_interval: 1s\nstorage:\n  tsdb:\n    out_of_order_time_window: 30d\n{scrape}")
+    config.write_text(
+        f"global:\n  scrape_interval: 1s\nstorage:\n  tsdb:\n    out_of_order_time_window: 30d\n{scrape}"
+    )
     log = tmp / "prometheus.log"
-    argv = [binary, f"--config.file={config}", f"--storage.tsdb.path={tmp / 'data'}",
-            f"--web.listen-address=127.0.0.1:{port}", "--web.enable-remote-write-receiver"]  # fmt: skip
+    argv = [
+        binary,
+        f"--config.file={config}",
+        f"--storage.tsdb.path={tmp / 'data'}",
+        f"--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-remote-write-receiver",
+    ]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     server = Server("prometheus", f"http://127.0.0.1:{port}", proc, log)
-    wait_for(lambda: proc.poll() is not None or httpx.get(f"{server.url}/-/ready", timeout=5).status_code == 200,
-             what="prometheus to be ready")  # fmt: skip
+    wait_for(
+        lambda: proc.poll() is not None or httpx.get(f"{server.url}/-/ready", timeout=5).status_code == 200,
+        what="prometheus to be ready",
+    )
     if proc.poll() is not None:
         pytest.fail(f"prometheus exited: {log.read_text()[-2000:]}")
     return server
@@ -108,12 +117,19 @@ def victoria(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("victoria")
     port = free_port()
     log = tmp / "victoria.log"
-    argv = [binary, f"-httpListenAddr=127.0.0.1:{port}", f"-storageDataPath={tmp / 'data'}",
-            "-retentionPeriod=100y", "-search.latencyOffset=0s"]  # fmt: skip
+    argv = [
+        binary,
+        f"-httpListenAddr=127.0.0.1:{port}",
+        f"-storageDataPath={tmp / 'data'}",
+        "-retentionPeriod=100y",
+        "-search.latencyOffset=0s",
+    ]
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=log.open("w"))
     server = Server("victoria-metrics", f"http://127.0.0.1:{port}", proc, log)
-    wait_for(lambda: proc.poll() is not None or httpx.get(f"{server.url}/health", timeout=5).status_code == 200,
-             what="victoria-metrics to be ready")  # fmt: skip
+    wait_for(
+        lambda: proc.poll() is not None or httpx.get(f"{server.url}/health", timeout=5).status_code == 200,
+        what="victoria-metrics to be ready",
+    )
     if proc.poll() is not None:
         pytest.fail(f"victoria-metrics exited: {log.read_text()[-2000:]}")
     yield server
@@ -127,8 +143,22 @@ def unique_host() -> str:
 
 def sample_totals(host: str, user: str | None = None) -> list[MetricTotal]:
     return [
-        MetricTotal("claude_code", "claude-sonnet-4-5", host, None, 1_200, 3_400, 20_000, 150_000, 0, 12,
-                    3 * 10**12 // 4, user),
-        MetricTotal("claude_code", "claude-opus-4-1", host, None, 500, 800, 4_000, 30_000, 0, 3, 10**12, user),
+        MetricTotal(
+            "claude_code",
+            "claude-sonnet-4-5",
+            host,
+            None,
+            1_200,
+            3_400,
+            20_000,
+            150_000,
+            0,
+            12,
+            3 * 10**12 // 4,
+            user,
+        ),
+        MetricTotal(
+            "claude_code", "claude-opus-4-1", host, None, 500, 800, 4_000, 30_000, 0, 3, 10**12, user
+        ),
         MetricTotal("codex", "gpt-5-codex", host, None, 3_000, 900, 0, 9_000, 400, 5, 13_875 * 10**6, user),
-    ]  # fmt: skip
+    ]

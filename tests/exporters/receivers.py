@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 class Receiver:
@@ -35,7 +36,7 @@ class Receiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_port}"
 
-    def __enter__(self) -> Receiver:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 

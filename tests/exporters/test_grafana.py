@@ -25,9 +25,18 @@ def test_dashboard_structure():
     ids = [p["id"] for p in doc["panels"]]
     assert len(ids) == len(set(ids))
     titles = {p["title"] for p in doc["panels"]}
-    assert {"Cost today", "Cost month to date", "Top models by cost", "Cache hit rate", "Cost per person"} <= titles
+    assert {
+        "Cost today",
+        "Cost month to date",
+        "Top models by cost",
+        "Cache hit rate",
+        "Cost per person",
+    } <= titles
     by_title = {p["title"]: p for p in doc["panels"]}
-    assert by_title["Cost today"]["timeFrom"] == "now/d" and by_title["Cost month to date"]["timeFrom"] == "now/M"
+    assert (
+        by_title["Cost today"]["timeFrom"] == "now/d"
+        and by_title["Cost month to date"]["timeFrom"] == "now/M"
+    )
     for panel in doc["panels"]:
         assert panel["datasource"]["uid"] == "${DS_PROMETHEUS}"
         assert panel["targets"] and all(t["expr"] for t in panel["targets"])
@@ -46,13 +55,26 @@ def test_every_panel_query_returns_data(prometheus):
             for user in ("alice", "bob"):
                 for t in sample_totals(host, user=user):
                     grow = cycle + 1
-                    totals.append(replace(t, input_tokens=t.input_tokens * grow, cache_read_tokens=t.cache_read_tokens
-                                          * grow, requests=t.requests * grow, cost_pusd=t.cost_pusd * grow))  # fmt: skip
+                    totals.append(
+                        replace(
+                            t,
+                            input_tokens=t.input_tokens * grow,
+                            cache_read_tokens=t.cache_read_tokens * grow,
+                            requests=t.requests * grow,
+                            cost_pusd=t.cost_pusd * grow,
+                        )
+                    )
             outcome = writer.push(samples(totals), int(at * 1000))
             assert outcome.ok, outcome.detail
     end = start + (HOURS * 6 - 1) * 600
-    values = {"$__interval": "1h", "$__range": f"{HOURS}h", "$source": ".*", "$model": ".*", "$user": ".*",
-              "$host": host}  # fmt: skip
+    values = {
+        "$__interval": "1h",
+        "$__range": f"{HOURS}h",
+        "$source": ".*",
+        "$model": ".*",
+        "$user": ".*",
+        "$host": host,
+    }
     for title, expr, instant in panel_queries():
         for name, value in values.items():
             expr = expr.replace(name, value)

@@ -47,8 +47,13 @@ def logger_with(handler: logging.Handler, name: str) -> logging.Logger:
 def test_batched_push_with_stream_labels_tenant_and_auth(tmp_path):
     with Receiver(statuses=[204]) as receiver:
         password = SecretRef("exporters.loki.password", tmp_path / "c.toml", inline=Secret("pw-1"))
-        config = LokiConfig(receiver.url + "/loki/api/v1/push", Auth("loki", password), tenant="team-a",
-                            batch_size=3, batch_wait=30)  # fmt: skip
+        config = LokiConfig(
+            receiver.url + "/loki/api/v1/push",
+            Auth("loki", password),
+            tenant="team-a",
+            batch_size=3,
+            batch_wait=30,
+        )
         handler = LokiHandler(config, "dev1", {})
         log = logger_with(handler, "tokledger.test.loki")
         log.debug("not sent: below the configured level")
@@ -64,7 +69,9 @@ def test_batched_push_with_stream_labels_tenant_and_auth(tmp_path):
         ("error", "tokledger.test.loki: after the batch"),
     ]
     assert sorted(line for labels, _, line in got if labels["level"] == "info") == [
-        "tokledger.test.loki: cycle done", "tokledger.test.loki: synced 3 files"]  # fmt: skip
+        "tokledger.test.loki: cycle done",
+        "tokledger.test.loki: synced 3 files",
+    ]
     assert all(labels["app"] == "tokledger" and labels["host"] == "dev1" for labels, _, _ in got)
     assert len(receiver.requests) == 2  # the batch of three, then the rest on close
     headers = receiver.requests[0][1]
@@ -73,7 +80,9 @@ def test_batched_push_with_stream_labels_tenant_and_auth(tmp_path):
 
 def test_failed_pushes_are_retried():
     with Receiver(statuses=[500, 503, 204]) as receiver:
-        handler = LokiHandler(LokiConfig(receiver.url + "/loki/api/v1/push", batch_wait=30), "h", {}, start=False)
+        handler = LokiHandler(
+            LokiConfig(receiver.url + "/loki/api/v1/push", batch_wait=30), "h", {}, start=False
+        )
         handler._policy = RetryPolicy(attempts=5, base=0.01, cap=0.02, budget=5)
         logger_with(handler, "tokledger.test.retry").info("hello")
         outcome = handler.send_pending()
@@ -83,7 +92,7 @@ def test_failed_pushes_are_retried():
 
 
 def test_http_library_records_are_ignored_and_queue_is_bounded(monkeypatch):
-    import tokledger.exporters.loki as loki
+    from tokledger.exporters import loki
 
     monkeypatch.setattr(loki, "MAX_QUEUED", 3)
     handler = LokiHandler(LokiConfig("http://127.0.0.1:9/loki/api/v1/push"), "h", {}, start=False)
@@ -94,5 +103,9 @@ def test_http_library_records_are_ignored_and_queue_is_bounded(monkeypatch):
     for n in range(5):
         handler.handle(logging.LogRecord("tokledger.x", logging.INFO, __file__, 1, f"line {n}", None, None))
     batch = handler._take()
-    assert [line for _, _, line in batch[:3]] == ["tokledger.x: line 2", "tokledger.x: line 3", "tokledger.x: line 4"]
+    assert [line for _, _, line in batch[:3]] == [
+        "tokledger.x: line 2",
+        "tokledger.x: line 3",
+        "tokledger.x: line 4",
+    ]
     assert "2 log records were dropped" in batch[3][2]

@@ -19,8 +19,10 @@ def test_real_prometheus_scrapes_the_same_values(tmp_path):
     totals = sample_totals(host, user="alice")
     server = metrics.serve(lambda: totals, 0, "127.0.0.1")
     try:
-        scrape = (f"scrape_configs:\n  - job_name: tokledger\n    static_configs:\n"
-                  f"      - targets: ['127.0.0.1:{server.server_port}']\n")  # fmt: skip
+        scrape = (
+            f"scrape_configs:\n  - job_name: tokledger\n    static_configs:\n"
+            f"      - targets: ['127.0.0.1:{server.server_port}']\n"
+        )
         prometheus = start_prometheus(tmp_path, scrape)
         try:
             query = f'{{__name__=~"tokledger_.*", host="{host}"}}'
@@ -42,15 +44,22 @@ def test_asgi_app_mounts_in_starlette_with_tosage_gauges():
     app = Starlette(routes=[Mount("/metrics", app=metrics.asgi_app(lambda: totals, lambda: (totals, day)))])
     text = TestClient(app).get("/metrics/").text
     assert "# TYPE tokledger_tokens_total counter" in text
-    assert 'tokledger_tokens_total{host="dev1",model="gpt-5-codex",source="codex",type="cache_read"} 9000.0' in text
+    assert (
+        'tokledger_tokens_total{host="dev1",model="gpt-5-codex",source="codex",type="cache_read"} 9000.0'
+        in text
+    )
     assert "# TYPE tosage_cc_token gauge" in text
-    assert ('tosage_cc_token{detection_method="config",host="dev1",timezone="Europe/Berlin",'
-            'timezone_offset="+02:00"} 209900.0') in text  # fmt: skip
+    assert (
+        'tosage_cc_token{detection_method="config",host="dev1",timezone="Europe/Berlin",'
+        'timezone_offset="+02:00"} 209900.0'
+    ) in text
 
 
 def test_a_failing_totals_callable_fails_the_scrape():
     def broken():
         raise RuntimeError("ledger is locked")
 
-    client = TestClient(Starlette(routes=[Mount("/metrics", app=metrics.asgi_app(broken))]), raise_server_exceptions=False)
+    client = TestClient(
+        Starlette(routes=[Mount("/metrics", app=metrics.asgi_app(broken))]), raise_server_exceptions=False
+    )
     assert client.get("/metrics/").status_code == 500

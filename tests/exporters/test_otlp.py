@@ -24,7 +24,10 @@ def decode(body: bytes) -> tuple[dict, dict]:
     for scope in resource_metrics.scope_metrics:
         for metric in scope.metrics:
             assert metric.sum.is_monotonic
-            assert metric.sum.aggregation_temporality == AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE
+            assert (
+                metric.sum.aggregation_temporality
+                == AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE
+            )
             points = []
             for point in metric.sum.data_points:
                 value = point.as_int if point.HasField("as_int") else point.as_double
@@ -50,14 +53,29 @@ def test_genai_token_usage_cost_and_requests(tmp_path):
     unit, points = metrics["gen_ai.client.token.usage"]
     assert unit == "{token}"
     assert sum(value for _, value in points) == total_tokens(totals)
-    sonnet = {a["tokledger.token.type"]: (a["gen_ai.token.type"], v) for a, v in points
-              if a["gen_ai.request.model"] == "claude-sonnet-4-5"}  # fmt: skip
-    assert sonnet == {"input": ("input", 1_200), "cache_write": ("input", 20_000), "cache_read": ("input", 150_000),
-                      "output": ("output", 3_400)}  # fmt: skip
+    sonnet = {
+        a["tokledger.token.type"]: (a["gen_ai.token.type"], v)
+        for a, v in points
+        if a["gen_ai.request.model"] == "claude-sonnet-4-5"
+    }
+    assert sonnet == {
+        "input": ("input", 1_200),
+        "cache_write": ("input", 20_000),
+        "cache_read": ("input", 150_000),
+        "output": ("output", 3_400),
+    }
     attrs = points[0][0]
-    assert attrs["gen_ai.operation.name"] == "chat" and attrs["host.name"] == "dev1" and attrs["user.name"] == "alice"
+    assert (
+        attrs["gen_ai.operation.name"] == "chat"
+        and attrs["host.name"] == "dev1"
+        and attrs["user.name"] == "alice"
+    )
     providers = {a["gen_ai.request.model"]: a["gen_ai.provider.name"] for a, _ in points}
-    assert providers == {"claude-sonnet-4-5": "anthropic", "claude-opus-4-1": "anthropic", "gpt-5-codex": "openai"}
+    assert providers == {
+        "claude-sonnet-4-5": "anthropic",
+        "claude-opus-4-1": "anthropic",
+        "gpt-5-codex": "openai",
+    }
     unit, cost = metrics["tokledger.cost.usage"]
     assert unit == "USD" and sum(v for _, v in cost) == 0.75 + 1.0 + 0.013875
     assert sum(v for _, v in metrics["tokledger.request.count"][1]) == 20
@@ -73,13 +91,17 @@ def test_each_export_carries_the_cumulative_totals():
         current[0] = [replace(t, requests=t.requests + 1) for t in totals]
         assert exporter.export().ok
         exporter.close()
-    counts = [sum(v for _, v in decode(body)[1]["tokledger.request.count"][1]) for _, _, body in receiver.requests]
+    counts = [
+        sum(v for _, v in decode(body)[1]["tokledger.request.count"][1]) for _, _, body in receiver.requests
+    ]
     assert counts == [20, 23]
 
 
 def test_a_refused_export_is_a_failed_outcome():
     with Receiver(statuses=[400], body=b"bad") as receiver:
-        exporter = OtlpExporter(OtlpConfig(receiver.url + "/v1/metrics", timeout=2), lambda: sample_totals("h"), {})
+        exporter = OtlpExporter(
+            OtlpConfig(receiver.url + "/v1/metrics", timeout=2), lambda: sample_totals("h"), {}
+        )
         outcome = exporter.export()
         exporter.close()
     assert not outcome.ok and "OTLP export to" in outcome.detail
@@ -87,7 +109,7 @@ def test_a_refused_export_is_a_failed_outcome():
 
 def test_missing_secret_is_a_failed_outcome(tmp_path: Path):
     ref = SecretRef("exporters.otlp.bearer_token", tmp_path / "c.toml", env="NOPE")
-    exporter = OtlpExporter(OtlpConfig("http://127.0.0.1:9/v1/metrics", Auth(bearer_token=ref)), lambda: [], {})
+    exporter = OtlpExporter(OtlpConfig("http://127.0.0.1:9/v1/metrics", Auth(bearer_token=ref)), list, {})
     outcome = exporter.export()
     assert not outcome.ok and "environment variable NOPE is not set" in outcome.detail
 

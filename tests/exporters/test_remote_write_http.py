@@ -26,21 +26,27 @@ class Sleeps(list):
         self.append(seconds)
 
 
-def writer(url: str, auth: Auth = Auth(), environ=None, headers=None, sleeps=None) -> RemoteWriter:
-    config = PrometheusConfig(url, auth, timeout=5, headers=headers or {})
-    return RemoteWriter(config, environ or {}, client=httpx.Client(timeout=5), sleep=Sleeps() if sleeps is None else sleeps)
+def writer(url: str, auth: Auth | None = None, environ=None, headers=None, sleeps=None) -> RemoteWriter:
+    config = PrometheusConfig(url, auth or Auth(), timeout=5, headers=headers or {})
+    return RemoteWriter(
+        config, environ or {}, client=httpx.Client(timeout=5), sleep=Sleeps() if sleeps is None else sleeps
+    )
 
 
 def basic(tmp_path) -> Auth:
-    return Auth("tokledger", SecretRef("exporters.prometheus.password", tmp_path / "c.toml", env="RW_PASSWORD"))
+    return Auth(
+        "tokledger", SecretRef("exporters.prometheus.password", tmp_path / "c.toml", env="RW_PASSWORD")
+    )
 
 
 def test_request_headers_and_body(httpserver):
     httpserver.expect_request(PATH, method="POST").respond_with_data("", status=204)
     out = samples(sample_totals("dev1"))
-    outcome = writer(httpserver.url_for(PATH), headers={"X-Scope-OrgID": "team-a", "User-Agent": "x"}).push(out, 1000)
+    outcome = writer(httpserver.url_for(PATH), headers={"X-Scope-OrgID": "team-a", "User-Agent": "x"}).push(
+        out, 1000
+    )
     assert outcome.ok, outcome.detail
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.headers["Content-Encoding"] == "snappy"
     assert request.headers["Content-Type"] == "application/x-protobuf"
     assert request.headers["X-Prometheus-Remote-Write-Version"] == "0.1.0"
@@ -57,7 +63,9 @@ def test_request_headers_and_body(httpserver):
 
 def test_5xx_and_429_are_retried_honouring_retry_after(httpserver):
     httpserver.expect_ordered_request(PATH).respond_with_data("busy", status=503)
-    httpserver.expect_ordered_request(PATH).respond_with_data("slow down", status=429, headers={"Retry-After": "7"})
+    httpserver.expect_ordered_request(PATH).respond_with_data(
+        "slow down", status=429, headers={"Retry-After": "7"}
+    )
     httpserver.expect_ordered_request(PATH).respond_with_data("", status=204)
     sleeps = Sleeps()
     outcome = writer(httpserver.url_for(PATH), sleeps=sleeps).push(samples(sample_totals("h")), 1000)
@@ -100,8 +108,9 @@ def test_basic_and_bearer_auth(httpserver, tmp_path):
 
 def test_missing_secret_fails_the_exporter_with_a_clear_message(httpserver, tmp_path):
     outcome = writer(httpserver.url_for(PATH), basic(tmp_path), {}).push([], 1)
-    assert not outcome.ok and "exporters.prometheus.password: environment variable RW_PASSWORD is not set" in (
-        outcome.detail
+    assert (
+        not outcome.ok
+        and "exporters.prometheus.password: environment variable RW_PASSWORD is not set" in (outcome.detail)
     )
     assert httpserver.log == []
 
@@ -134,4 +143,6 @@ def test_series_gone_since_the_last_cycle_get_the_staleness_marker(httpserver):
     series = prompb.decode(httpserver.log[1][0].get_data())
     stale = [(labels, points) for labels, points in series if math.isnan(points[0][0])]
     assert len(series) == len(both) and len(stale) == len(both) - 3
-    assert all(struct.pack("<d", points[0][0]) == struct.pack("<Q", prompb.STALE_NAN_BITS) for _, points in stale)
+    assert all(
+        struct.pack("<d", points[0][0]) == struct.pack("<Q", prompb.STALE_NAN_BITS) for _, points in stale
+    )

@@ -22,7 +22,10 @@ def expected(totals: list[MetricTotal]) -> dict[tuple, float]:
 
 def pushed(server, host: str, at: float) -> dict[tuple, float]:
     result = server.query(f'{{__name__=~"tokledger_.*", host="{host}"}}', at)
-    return {(r["metric"].pop("__name__"), tuple(sorted(r["metric"].items()))): float(r["value"][1]) for r in result}
+    return {
+        (r["metric"].pop("__name__"), tuple(sorted(r["metric"].items()))): float(r["value"][1])
+        for r in result
+    }
 
 
 def push(url: str, totals, at: float):
@@ -70,5 +73,7 @@ def test_victoria_metrics_receives_exact_totals(victoria):
     assert got.keys() == want.keys()
     for key, value in want.items():
         # VictoriaMetrics stores floats as decimals with about 15 significant digits.
-        assert got[key] == (value if key[0] != "tokledger_cost_usd_total" else pytest.approx(value, rel=1e-12))
+        assert got[key] == (
+            value if key[0] != "tokledger_cost_usd_total" else pytest.approx(value, rel=1e-12)
+        )
     assert victoria.value(f'sum(tokledger_tokens_total{{host="{host}"}})', at) == total_tokens(totals)

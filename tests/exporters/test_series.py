@@ -10,8 +10,15 @@ from tokledger.exporters.series import COST, REASONING, REQUESTS, TOKENS, sample
 
 
 def total(source="claude_code", model="claude-sonnet-4-5", host="dev1", project=None, user=None, **kw):
-    values = dict(input_tokens=10, output_tokens=20, cache_write_tokens=30, cache_read_tokens=40,
-                  reasoning_tokens=5, requests=2, cost_pusd=1_500_000_000_000) | kw  # fmt: skip
+    values = {
+        "input_tokens": 10,
+        "output_tokens": 20,
+        "cache_write_tokens": 30,
+        "cache_read_tokens": 40,
+        "reasoning_tokens": 5,
+        "requests": 2,
+        "cost_pusd": 1_500_000_000_000,
+    } | kw
     return MetricTotal(source, model, host, project, user=user, **values)
 
 
@@ -37,7 +44,12 @@ def test_token_series_add_up_to_the_ledger_total_and_reasoning_is_not_a_type():
     totals = [total(), total(source="codex", model="gpt-5", input_tokens=7, reasoning_tokens=9)]
     out = samples(totals)
     assert sum(s.value for s in out if s.name == TOKENS) == total_tokens(totals) == 100 + 97
-    assert {dict(s.labels)["type"] for s in out if s.name == TOKENS} == {"input", "output", "cache_write", "cache_read"}
+    assert {dict(s.labels)["type"] for s in out if s.name == TOKENS} == {
+        "input",
+        "output",
+        "cache_write",
+        "cache_read",
+    }
 
 
 def test_labels_sorted_with_name_first_and_optional_labels():
@@ -52,7 +64,9 @@ def test_labels_sorted_with_name_first_and_optional_labels():
 
 def test_same_label_set_is_summed_and_empty_values_are_dropped():
     out = by_key(samples([total(requests=1), total(requests=4), total(model="", requests=3)]))
-    assert out[(REQUESTS, (("host", "dev1"), ("model", "claude-sonnet-4-5"), ("source", "claude_code")))] == 5.0
+    assert (
+        out[(REQUESTS, (("host", "dev1"), ("model", "claude-sonnet-4-5"), ("source", "claude_code")))] == 5.0
+    )
     assert out[(REQUESTS, (("host", "dev1"), ("source", "claude_code")))] == 3.0
 
 
@@ -78,6 +92,7 @@ def test_tosage_series_from_todays_totals():
 
 
 def test_tosage_offset_west_of_utc_and_system_detection():
-    day = tosage.TosageDay.at(datetime(2025, 1, 1, tzinfo=ZoneInfo("America/St_Johns")), "America/St_Johns",
-                              configured=False)  # fmt: skip
+    day = tosage.TosageDay.at(
+        datetime(2025, 1, 1, tzinfo=ZoneInfo("America/St_Johns")), "America/St_Johns", configured=False
+    )
     assert (day.timezone_offset, day.detection_method) == ("-03:30", "system")

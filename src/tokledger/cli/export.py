@@ -82,7 +82,7 @@ def build_daemon_group(host_factory: HostFactory) -> click.Group:
         from tokledger.daemon.main import serve
 
         host = host_factory(app)
-        zone_name = getattr(getattr(app, "config", None), "timezone", None)
+        zone_name = getattr(host, "timezone", None)
         code = serve(
             host,
             app.config_path,

@@ -29,6 +29,7 @@ class Host(Protocol):
     """What the daemon needs from the core (a workspace): the ledger, its state and the cycle's work."""
 
     ledger_path: Path
+    timezone: str | None  # the configured reporting zone (None: the system's); tosage's day boundaries
 
     def get_state(self, key: str) -> str | None: ...
 
