@@ -182,4 +182,5 @@ def serve(
     finally:
         if server is not None:
             server.shutdown()
+            server.server_close()
         daemon.close_exporters()
