@@ -9,7 +9,6 @@ would race with a starting instance that already opened it).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +27,8 @@ def lock_path_for(ledger_path: Path) -> Path:
 @contextlib.contextmanager
 def single_instance(path: Path) -> Iterator[None]:
     """Hold the lock at ``path`` for the duration of the block, or raise :class:`AlreadyRunning`."""
+    import fcntl  # POSIX only: imported here so that importing the daemon package works everywhere
+
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:

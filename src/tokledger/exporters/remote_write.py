@@ -16,6 +16,11 @@ exponentially with jitter and honour ``Retry-After``, network errors are retried
 reported once with the receiver's message. Nothing is buffered: values are cumulative, so the next cycle
 makes up for a failed one, and after a restart the series continue from the ledger's totals.
 
+Receivers: Prometheus 2.33+ with ``--web.enable-remote-write-receiver`` at ``/api/v1/write`` (tested against
+2.42); its TSDB refuses samples older than a series' newest ("out of order") or than its head block
+("out of bounds") unless ``storage.tsdb.out_of_order_time_window`` is set, which 2.42 honours (the tests
+rely on it). VictoriaMetrics accepts the same body at ``/api/v1/write``.
+
 A series sent by the previous cycle that is gone from this one (say, the project label was switched off)
 gets Prometheus's staleness marker, so it ends at once instead of lingering for five minutes in queries.
 """
