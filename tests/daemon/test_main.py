@@ -15,17 +15,17 @@ from tokledger.daemon.main import serve
 from tokledger.daemon.state import MemoryStore
 from tokledger.env import Env
 from tokledger.exporters import Outcome, prompb
+from tokledger.workspace import Workspace
 
 
 class FakeHost(MemoryStore):
     def __init__(self, ledger_path: Path, sync_outcome: Outcome | None = None):
         super().__init__()
-        self.ledger_path = ledger_path
-        self.timezone = None
+        self.db_path = ledger_path
         self.sync_outcome = sync_outcome
         self.synced = 0
 
-    def sync(self):
+    def sync(self, jobs=None):
         self.synced += 1
         return self.sync_outcome
 
@@ -85,9 +85,8 @@ def cli_group(host: FakeHost) -> click.Group:
 
 
 def app_for(tmp_path: Path, config: Path) -> App:
-    return App(
-        env=Env(home=tmp_path / "home", environ={}), db_path=tmp_path / "ledger.db", config_path=config
-    )
+    env = Env(home=tmp_path / "home", environ={})
+    return App(Workspace(env, db_path=tmp_path / "ledger.db", config_path=config))
 
 
 def test_cli_daemon_run_once_and_status(httpserver, tmp_path):
@@ -134,3 +133,25 @@ def test_register_adds_check_to_an_existing_config_group():
 
     export_cli.register(group, host=lambda app: None)
     assert set(group.commands["config"].commands) == {"show", "check"}
+
+
+def test_config_check_reports_the_cores_problems_too(run_cli, tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('timezone = "Mars/Olympus"\n[team]\nhost = 3\n')
+    result = run_cli("config", "check", expect=1)
+    assert f"{path}: timezone: unknown time zone 'Mars/Olympus'" in result.output
+    path.write_text('[team]\nhost = 3\n[exporters.prometheus]\nremote_write_url = "ftp://x"\n')
+    result = run_cli("config", "check", expect=1)
+    assert f"{path}: team.host must be a non-empty string" in result.output
+    assert "exporters.prometheus.remote_write_url" in result.output and "2 problems found" in result.output
+    path.write_text("[teams]\n")
+    assert "unknown key 'teams'" in run_cli("config", "check", expect=1).output
+    path.unlink()
+    assert "no configuration file (the defaults apply)" in run_cli("config", "check").output
+
+
+def test_grafana_dashboard_and_daemon_commands_are_registered(run_cli):
+    assert json.loads(run_cli("grafana-dashboard").output)["uid"] == "tokledger"
+    assert "install" in run_cli("daemon", "--help").output
+    doc = json.loads(run_cli("daemon", "status", "--json").output)
+    assert doc["last_cycle"] is None and doc["steps"] == {}

@@ -1,9 +1,10 @@
 """``tokledger daemon run`` as a library call: configuration, logging, exporters and ``/metrics`` around :func:`run`.
 
-The core provides a :class:`Host`: the ledger's path (for the lock), the state store, and the callables a
-cycle needs. A cycle runs, in order, ``sync``, ``budgets`` and each configured exporter (``prometheus``,
-``otlp``); each step's failure is recorded and the others still run. SIGHUP re-reads the configuration
-file: exporters, Loki and the interval change without a restart (``/metrics`` keeps its port).
+The core provides a :class:`Host` (the workspace): the ledger's path (for the lock), the state store, and
+the callables a cycle needs. A cycle runs, in order, ``sync``, ``budgets`` (when the host evaluates
+budgets) and each configured exporter (``prometheus``, ``otlp``); each step's failure is recorded and the
+others still run. SIGHUP re-reads the configuration file: the host's own settings (``reload_config``),
+exporters, Loki and the interval change without a restart (``/metrics`` keeps its port).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from tokledger.daemon import logs, run
+from tokledger.daemon.steps import SyncStep, as_outcome
 from tokledger.errors import ConfigError
 from tokledger.exporters import MetricTotal, Outcome
 from tokledger.exporters import config as exporters_config
@@ -26,20 +28,21 @@ Step = Callable[[], Outcome | None]
 
 
 class Host(Protocol):
-    """What the daemon needs from the core (a workspace): the ledger, its state and the cycle's work."""
+    """What the daemon needs from the core (a workspace): the ledger, its state and the cycle's work.
 
-    ledger_path: Path
-    timezone: str | None  # the configured reporting zone (None: the system's); tosage's day boundaries
+    Optional, used when present: ``evaluate_budgets()`` (the ``budgets`` step; an :class:`Outcome`, or
+    anything else for a success) and ``reload_config()`` (called on SIGHUP).
+    """
+
+    db_path: Path
 
     def get_state(self, key: str) -> str | None: ...
 
     def set_state(self, key: str, value: str) -> None: ...
 
-    def sync(self) -> Outcome | None:
-        """Read new usage into the ledger (``None`` counts as success)."""
-
-    def evaluate_budgets(self) -> Outcome | None:
-        """Check budgets and send alerts (``None`` counts as success)."""
+    def sync(self, *, jobs: int | None = None) -> object:
+        """Read new usage into the ledger (``jobs``: parser processes): a sync report (per source
+        ``read``, ``events``, ``skipped``, ``notices``), or an :class:`Outcome`, or ``None`` for a success."""
 
     def metric_totals(self) -> Sequence[MetricTotal]:
         """Cumulative totals per (source, model, host[, project][, user]); callable from any thread."""
@@ -100,12 +103,16 @@ class Daemon:
         self.exporters = None
         self.loki = None
         self.config = None
+        self.sync = SyncStep(host.sync)
 
     def load(self) -> float:
         """(Re)read the configuration and rebuild exporters and logging; the interval in seconds."""
         from tokledger.exporters.steps import Exporters, loki_handler
 
         config = read_config(self.config_path, self.home)
+        reload = getattr(self.host, "reload_config", None)
+        if self.config is not None and reload is not None:
+            reload()  # after the exporters' tables passed, so a refused file changes nothing
         exporters = Exporters(
             config,
             self.host.metric_totals,
@@ -120,7 +127,11 @@ class Daemon:
         return config.daemon.interval
 
     def steps(self) -> dict[str, Step]:
-        return {"sync": self.host.sync, "budgets": self.host.evaluate_budgets, **self.exporters.steps()}
+        steps: dict[str, Step] = {"sync": self.sync}
+        budgets = getattr(self.host, "evaluate_budgets", None)
+        if budgets is not None:
+            steps["budgets"] = lambda: as_outcome(budgets())
+        return {**steps, **self.exporters.steps()}
 
     def close_exporters(self) -> None:
         if self.exporters is not None:
@@ -178,7 +189,7 @@ def serve(
             new = daemon.load()
             return interval or new
 
-        return run(cycle, every, once, store=host, ledger_path=host.ledger_path, reload=reload)
+        return run(cycle, every, once, store=host, ledger_path=host.db_path, reload=reload)
     finally:
         if server is not None:
             server.shutdown()

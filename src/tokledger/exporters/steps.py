@@ -49,9 +49,11 @@ class Exporters:
 
     def tosage_today(self) -> tuple[Sequence[MetricTotal], TosageDay]:
         """Today's totals and the labels of the reporting day, for tosage's gauges."""
-        zone = ZoneInfo(self._zone_name) if self._zone_name else _system_zone()
+        from tokledger.reports.periods import system_zone
+
+        zone = ZoneInfo(self._zone_name) if self._zone_name else system_zone()
         now = datetime.now(zone)
-        name = self._zone_name or getattr(zone, "key", None) or now.tzname() or "UTC"
+        name = self._zone_name or zone.key
         return (self._today(zone) if self._today else ()), TosageDay.at(
             now, name, configured=bool(self._zone_name)
         )
@@ -87,10 +89,6 @@ class Exporters:
         for exporter in (self._writer, self._otlp):
             if exporter is not None:
                 exporter.close()
-
-
-def _system_zone():
-    return datetime.now().astimezone().tzinfo
 
 
 def loki_handler(config: ExportersConfig, host: str, environ: Mapping[str, str]):
