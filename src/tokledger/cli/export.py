@@ -16,7 +16,6 @@ import json
 import sys
 import tomllib
 from collections.abc import Callable
-from pathlib import Path
 
 import click
 
@@ -26,7 +25,7 @@ HostFactory = Callable[[object], object]
 def _service(app):
     from tokledger.daemon.service import Service
 
-    return Service(app.env)
+    return Service(app.workspace.env)
 
 
 def _self_argv(app) -> list[str]:
@@ -36,7 +35,7 @@ def _self_argv(app) -> list[str]:
         "-m",
         "tokledger",
         "--db",
-        str(app.db_path),
+        str(app.workspace.db_path),
         "--config",
         str(app.config_path),
         "daemon",
@@ -82,17 +81,18 @@ def build_daemon_group(host_factory: HostFactory) -> click.Group:
         from tokledger.daemon.main import serve
 
         host = host_factory(app)
-        zone_name = getattr(host, "timezone", None)
+        env = app.workspace.env
         code = serve(
             host,
             app.config_path,
-            app.env.environ,
+            env.environ,
             once=once,
             interval=interval,
             metrics_port=metrics_port,
             metrics_host=metrics_host,
-            home=app.env.home,
-            zone_name=zone_name,
+            home=env.home,
+            hostname=getattr(host, "host", None),
+            zone_name=app.config.timezone,
             log_level=log_level,
         )
         sys.exit(code)
@@ -154,29 +154,41 @@ def grafana_dashboard_cmd(title: str) -> None:
     click.echo(json.dumps(dashboard(title), indent=2))
 
 
-def config_problems(path: Path, environ, home: Path | None = None) -> list[str]:
-    """Every problem with the exporter and daemon settings of the file at ``path`` (none: ``[]``)."""
+def config_problems(app) -> list[str]:
+    """Every problem with the configuration file, one message each, naming the file and the key
+    (none: ``[]``): first what the core refuses (TOML, unknown tables, ``timezone``, ``mode``, prices,
+    ``[team]``), then the exporter and daemon settings, their secrets and the file's permissions."""
+    from tokledger.errors import ConfigError
     from tokledger.exporters.config import check
 
+    workspace = app.workspace
+    path = app.config_path
+    try:
+        workspace.config.zone()
+        _ = workspace.host
+        problems = []
+    except ConfigError as exc:
+        problems = [str(exc)]
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return [f"{path}: cannot read the configuration: {exc}"]
-    return check(doc, path, environ, home=home)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return problems  # a file that is missing is no configuration; one that does not parse is told above
+    return problems + check(doc, path, workspace.env.environ, home=workspace.env.home)
 
 
 @click.command("check")
 @click.pass_obj
 def config_check_cmd(app) -> None:
     """Check the configuration file: URLs, keys, secrets and file permissions (values are never shown)."""
-    problems = config_problems(app.config_path, app.env.environ, app.env.home)
+    problems = config_problems(app)
     for problem in problems:
         click.echo(problem, err=True)
     if problems:
         raise click.ClickException(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
-    click.echo(f"{app.config_path}: ok")
+    if app.config_path.exists():
+        click.echo(f"{app.config_path}: ok")
+    else:
+        click.echo(f"{app.config_path}: no configuration file (the defaults apply)")
 
 
 def register(group: click.Group, host: HostFactory) -> None:
