@@ -6,8 +6,9 @@ gives today's totals for tosage's gauges. Three ways to expose them:
 
 - :func:`registry` + :class:`TotalsCollector`: a ``prometheus_client`` registry to use anywhere;
 - :func:`serve`: a small HTTP server in a background thread (the daemon's ``--metrics-port``);
-- :func:`asgi_app`: an ASGI app to mount in Starlette (``Mount("/metrics", app=asgi_app(...))``) for
-  ``tokledger serve``.
+- :func:`asgi_app`: an ASGI app to mount in Starlette (``Mount("/metrics", app=asgi_app(...))``);
+- :func:`render`: the exposition of a registry as bytes, for a route of one's own (``tokledger serve``
+  answers ``/metrics`` in its thread pool with it, so a scrape never holds up the event loop).
 
 The callables run on the server's thread at each scrape, so they must be safe to call from there (for
 example open their own ledger connection). A callable that raises makes the scrape fail (HTTP 500)
@@ -74,6 +75,15 @@ def serve(totals: TotalsFn, port: int, host: str = "127.0.0.1", tosage_today: To
 
     server, _thread = start_http_server(port, addr=host, registry=registry(totals, tosage_today))
     return server
+
+
+def render(reg, accept: str = "") -> tuple[bytes, str]:
+    """The exposition of ``reg`` in the format the ``Accept`` header asks for (Prometheus text, or
+    OpenMetrics), and its content type."""
+    from prometheus_client.exposition import choose_encoder
+
+    encoder, content_type = choose_encoder(accept)
+    return encoder(reg), content_type
 
 
 def asgi_app(totals: TotalsFn, tosage_today: TosageFn | None = None):
