@@ -143,15 +143,18 @@ def render_status(doc: dict) -> str:
     return "\n".join(lines)
 
 
-@click.command("grafana-dashboard")
-@click.option(
-    "--title", default="tokledger: AI coding assistant usage", show_default=True, help="Dashboard title."
-)
-def grafana_dashboard_cmd(title: str) -> None:
-    """Print a Grafana dashboard (JSON) for the exported series: `tokledger grafana-dashboard > dashboard.json`."""
-    from tokledger.exporters.grafana import dashboard
+def build_grafana_command() -> click.Command:
+    @click.command("grafana-dashboard")
+    @click.option(
+        "--title", default="tokledger: AI coding assistant usage", show_default=True, help="Dashboard title."
+    )
+    def grafana_dashboard_cmd(title: str) -> None:
+        """Print a Grafana dashboard (JSON) for the exported series: `tokledger grafana-dashboard > dashboard.json`."""
+        from tokledger.exporters.grafana import dashboard
 
-    click.echo(json.dumps(dashboard(title), indent=2))
+        click.echo(json.dumps(dashboard(title), indent=2))
+
+    return grafana_dashboard_cmd
 
 
 def config_problems(app) -> list[str]:
@@ -176,25 +179,29 @@ def config_problems(app) -> list[str]:
     return problems + check(doc, path, workspace.env.environ, home=workspace.env.home)
 
 
-@click.command("check")
-@click.pass_obj
-def config_check_cmd(app) -> None:
-    """Check the configuration file: URLs, keys, secrets and file permissions (values are never shown)."""
-    problems = config_problems(app)
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
-    if app.config_path.exists():
-        click.echo(f"{app.config_path}: ok")
-    else:
-        click.echo(f"{app.config_path}: no configuration file (the defaults apply)")
+def build_check_command() -> click.Command:
+    @click.command("check")
+    @click.pass_obj
+    def config_check_cmd(app) -> None:
+        """Check the configuration file: URLs, keys, secrets and file permissions (values are never shown)."""
+        problems = config_problems(app)
+        for problem in problems:
+            click.echo(problem, err=True)
+        if problems:
+            raise click.ClickException(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
+        if app.config_path.exists():
+            click.echo(f"{app.config_path}: ok")
+        else:
+            click.echo(f"{app.config_path}: no configuration file (the defaults apply)")
+
+    return config_check_cmd
 
 
 def register(group: click.Group, host: HostFactory) -> None:
-    """Add the commands to ``group`` (the ``tokledger`` command group)."""
+    """Add the commands to ``group`` (the ``tokledger`` command group). Each call builds them anew: click
+    keeps a command's help option once built, and it depends on the group's settings (``-h``)."""
     group.add_command(build_daemon_group(host))
-    group.add_command(grafana_dashboard_cmd)
+    group.add_command(build_grafana_command())
     config = group.commands.get("config")
     if not isinstance(config, click.Group):
 
@@ -203,4 +210,4 @@ def register(group: click.Group, host: HostFactory) -> None:
             """The configuration file."""
 
         group.add_command(config)
-    config.add_command(config_check_cmd)
+    config.add_command(build_check_command())
