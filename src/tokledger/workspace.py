@@ -19,11 +19,13 @@ from typing import TYPE_CHECKING, Self
 
 from tokledger.config import Config, load_config
 from tokledger.env import Env
-from tokledger.errors import LedgerError
+from tokledger.errors import ConfigError, LedgerError
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
+    from tokledger.exporters import MetricTotal
+    from tokledger.exporters.config import ExportersConfig
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
     from tokledger.pricing import PriceEntry, Pricer
@@ -79,6 +81,12 @@ class Workspace:
 
             self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint))
         return self._pricer
+
+    def reload_config(self) -> None:
+        """Read the configuration file again (a daemon's SIGHUP); the pricer follows its price overrides.
+        A file that does not load raises and leaves the previous configuration in place."""
+        config = load_config(self.config_path, required=self._explicit_config)
+        self._config, self._pricer = config, None
 
     def reader(self) -> Workspace:
         """Another workspace on the same ledger and configuration, with its own connection."""
@@ -181,3 +189,58 @@ class Workspace:
     def changed_elsewhere(self) -> int:
         """A number that changes whenever another connection commits to the ledger."""
         return self.ledger.data_version()
+
+    # -- exporting it ----------------------------------------------------------------------------------
+
+    @property
+    def host(self) -> str:
+        """The ``host`` label of this ledger's usage: ``[team] host``, else the machine's name."""
+        team = self.config.sections.get("team", {})
+        where = self.config.path or self.config_path
+        if not isinstance(team, dict):
+            raise ConfigError(f"{where}: team must be a table")
+        unknown = sorted(set(team) - {"host"})
+        if unknown:
+            raise ConfigError(f"{where}: team: unknown key {unknown[0]!r} (known: host)")
+        name = team.get("host")
+        if name is None:
+            import socket
+
+            return socket.gethostname()
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigError(f"{where}: team.host must be a non-empty string")
+        return name.strip()
+
+    def export_config(self) -> ExportersConfig:
+        """The ``[exporters.*]`` and ``[daemon]`` tables, validated (see :mod:`tokledger.exporters.config`)."""
+        from tokledger.exporters import config
+
+        return config.load(self.config.sections, self.config.path or self.config_path, home=self.env.home)
+
+    def metric_totals(self) -> list[MetricTotal]:
+        """Cumulative totals per source, model and host (project with ``[exporters] project_label``), read
+        on a connection of their own, so any thread may ask (a ``/metrics`` scrape)."""
+        from tokledger.reports import totals
+
+        settings = self.export_config()
+        with self.reader() as reader:
+            return totals.lifetime(reader.ledger, self.config.mode, host=self.host, user=settings.user,
+                                   by_project=settings.project_label)  # fmt: skip
+
+    def today_totals(self, zone: ZoneInfo) -> list[MetricTotal]:
+        """The totals of today (local day in ``zone``), on a connection of their own."""
+        from tokledger.reports import today, totals
+
+        settings = self.export_config()
+        with self.reader() as reader:
+            if zone.key == self.config.zone().key:
+                reader.keep_days(zone)
+            return totals.day(reader.ledger, zone, today(zone), self.config.mode, host=self.host,
+                              user=settings.user, by_project=settings.project_label)  # fmt: skip
+
+    def get_state(self, key: str) -> str | None:
+        """A value of the ledger's small key/value state (the daemon's last cycle, ...)."""
+        return self.ledger.get_state(key)
+
+    def set_state(self, key: str, value: str) -> None:
+        self.ledger.set_state(key, value)

@@ -30,6 +30,7 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
     from tokledger import web
 
     app.workspace.query({"timezone": timezone}, label=flag)  # a bad zone fails now, not on the first request
+    app.workspace.export_config()  # and so does a bad [exporters] table (/metrics reads it)
     sock = web.listen(host, port)
     backend = web.Backend(app.workspace, sync=not no_sync, sync_every=sync_interval, timezone=timezone)
     if not no_sync:

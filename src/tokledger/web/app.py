@@ -3,7 +3,8 @@
 Every ``/api`` answer comes from the report API the command line uses and has the CLI's shape:
 ``/api/<kind>`` (daily, weekly, monthly, session, project, model, today) returns exactly
 ``tokledger <kind> --json``; ``/api/graph`` is ``tokledger graph --json``; ``/api/sources`` is
-``tokledger sources --json``. Query parameters are the CLI's options: ``since``, ``until``, ``year``,
+``tokledger sources --json``. ``/metrics`` is the ledger's totals for a Prometheus to scrape, with the
+names of the daemon's remote write (:mod:`tokledger.exporters.series`). Query parameters are the CLI's options: ``since``, ``until``, ``year``,
 ``source``, ``model``, ``project``, ``timezone``, ``mode``, ``breakdown`` (plus ``start_of_week`` for weekly,
 ``id`` for session, ``session_length``/``token_limit``/``active`` for blocks). A bad value is a 400 with
 ``{"error": "..."}``.
@@ -190,6 +191,29 @@ def _index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+def _metrics(request: Request) -> Response:
+    from tokledger.exporters import metrics
+
+    body, content_type = metrics.render(request.app.state.metrics, request.headers.get("accept", ""))
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+def metrics_registry(workspace):
+    """The ``/metrics`` registry over the workspace's totals (and tosage's gauges with ``compat = "tosage"``);
+    each scrape reads the ledger on a connection of its own."""
+    from tokledger.exporters import metrics
+
+    settings = workspace.export_config()
+    tosage = None
+    if settings.prometheus is not None and settings.prometheus.compat == "tosage":
+        from tokledger.exporters.steps import Exporters
+
+        exporters = Exporters(settings, workspace.metric_totals, {}, today=workspace.today_totals,
+                              zone_name=workspace.config.timezone)  # fmt: skip
+        tosage = exporters.tosage_today
+    return metrics.registry(workspace.metric_totals, tosage)
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -230,10 +254,12 @@ def create_app(backend: Backend, *, host: str = "127.0.0.1") -> Starlette:
         Route("/api/blocks", _api(view_blocks)),
         Route("/api/palettes", _api(view_palettes)),
         Route("/api/{kind}", _api(view_report)),
+        Route("/metrics", _metrics),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)
     app.state.backend = backend
+    app.state.metrics = metrics_registry(backend.workspace)
     if is_loopback(host):
         app.add_middleware(LoopbackOnly)
     return app
