@@ -23,6 +23,7 @@ from tokledger.env import Env
 from tokledger.errors import TokledgerError
 
 TITLE = "tokledger"
+STOP_GRACE_SECONDS = 2.0
 
 
 class TrayUnavailable(TokledgerError):
@@ -145,11 +146,22 @@ class Tray:
         while not self._stopping.wait(self.refresh_seconds):
             self.refresh()
 
-    def run(self, pystray: ModuleType) -> None:
-        """Show the icon and block until Quit."""
+    def run(self, pystray: ModuleType, platform: str = sys.platform) -> None:
+        """Show the icon and block until Quit (or until the icon's own loop ends)."""
         if self.icon is None:
             self.build(pystray)
-        self.icon.run(setup=self._setup)
+        if platform == "darwin":  # AppKit runs its loop on the main thread only
+            self.icon.run(setup=self._setup)
+            return
+        # Elsewhere the loop runs in a thread, and Quit returns even when pystray's plain X backend misses
+        # the destruction of its own window and keeps waiting for X events.
+        loop = threading.Thread(
+            target=self.icon.run, kwargs={"setup": self._setup}, name="tokledger-tray", daemon=True
+        )
+        loop.start()
+        while loop.is_alive() and not self._stopping.wait(0.5):
+            pass
+        loop.join(STOP_GRACE_SECONDS)
 
 
 def run_tray(

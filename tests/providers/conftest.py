@@ -67,12 +67,16 @@ def key_credentials(provider: str, variable: str, value: str = "sk-test-secret-v
 def context(provider: str, http: Http | None = None, client=None, **settings) -> FetchContext:
     kind = PROVIDERS[provider].credential_kind
     if kind == "session_token":
-        credentials = key_credentials(provider, PROVIDERS[provider].credential_env[0], "user_1::hdr.payload.sig")
+        credentials = key_credentials(
+            provider, PROVIDERS[provider].credential_env[0], "user_1::hdr.payload.sig"
+        )
     elif kind == "admin_key":
         credentials = key_credentials(provider, PROVIDERS[provider].credential_env[0])
     else:
         credentials = Credentials(provider, kind, "the test credentials")
-    return FetchContext(provider, credentials, ProviderSettings(name=provider, **settings), http=http, client=client)
+    return FetchContext(
+        provider, credentials, ProviderSettings(name=provider, **settings), http=http, client=client
+    )
 
 
 def by_key(records) -> dict[str, ProviderRecord]:

@@ -20,7 +20,9 @@ UNTIL = datetime(2025, 10, 1, 13, 5, tzinfo=UTC)
 
 def _messages(request: httpx.Request) -> httpx.Response:
     page = request.url.params.get("page")
-    return httpx.Response(200, json=load("anthropic_api", "messages_page2.json" if page else "messages_page1.json"))
+    return httpx.Response(
+        200, json=load("anthropic_api", "messages_page2.json" if page else "messages_page1.json")
+    )
 
 
 @respx.mock
@@ -36,7 +38,13 @@ def test_usage_report_pages_and_tokens_exactly(http):
     params = first.url.params
     assert params["starting_at"] == "2025-10-01T10:00:00Z" and params["ending_at"] == "2025-10-01T13:05:00Z"
     assert params["bucket_width"] == "1h" and params["limit"] == "168"
-    assert params.get_list("group_by[]") == ["model", "workspace_id", "api_key_id", "service_tier", "context_window"]
+    assert params.get_list("group_by[]") == [
+        "model",
+        "workspace_id",
+        "api_key_id",
+        "service_tier",
+        "context_window",
+    ]
     assert second.url.params["page"] == "page_MjAyNS0xMC0wMVQxMjowMDowMFo="
 
     assert ctx.skipped == 1  # the negative count on page 2
@@ -48,7 +56,11 @@ def test_usage_report_pages_and_tokens_exactly(http):
     assert tokens(sonnet) == (1200, 5000, 2000, 45000, 800)
     assert sonnet.event.total_tokens == 1200 + 3000 + 2000 + 45000 + 800
     assert sonnet.event.timestamp == datetime(2025, 10, 1, 10, tzinfo=UTC)
-    assert (sonnet.event.source, sonnet.event.provider, sonnet.event.project) == ("anthropic_api", "anthropic", "wrkspc_01W")
+    assert (sonnet.event.source, sonnet.event.provider, sonnet.event.project) == (
+        "anthropic_api",
+        "anthropic",
+        "wrkspc_01W",
+    )
     assert sonnet.bucket_seconds == 3600 and sonnet.counts == TOKENS and sonnet.event.logged_cost_usd is None
     console = next(r for r in records.values() if r.event.model == "claude-opus-4-1-20250805")
     assert console.dims["api_key_id"] == "" and console.event.project == "default"
@@ -66,7 +78,9 @@ def test_same_buckets_read_twice_give_the_same_keys(http):
 
 @respx.mock
 def test_cost_report_cents_as_exact_dollars(http):
-    route = respx.get(f"{BASE}/cost_report").mock(return_value=httpx.Response(200, json=load("anthropic_api", "cost_report.json")))
+    route = respx.get(f"{BASE}/cost_report").mock(
+        return_value=httpx.Response(200, json=load("anthropic_api", "cost_report.json"))
+    )
     ctx = context("anthropic_api", http, reports=("cost_report",))
     records = list(anthropic.fetch(ctx, SINCE, UNTIL))
     params = route.calls[0].request.url.params
@@ -87,10 +101,17 @@ def test_claude_code_one_call_per_utc_day(http):
         return_value=httpx.Response(200, json=load("anthropic_api", "claude_code.json"))
     )
     ctx = context("anthropic_api", http, reports=("claude_code",))
-    records = list(anthropic.fetch(ctx, datetime(2025, 10, 1, 5, tzinfo=UTC), datetime(2025, 10, 1, 23, tzinfo=UTC)))
+    records = list(
+        anthropic.fetch(ctx, datetime(2025, 10, 1, 5, tzinfo=UTC), datetime(2025, 10, 1, 23, tzinfo=UTC))
+    )
     assert [c.request.url.params["starting_at"] for c in route.calls] == ["2025-10-01"]
     user = next(r for r in records if r.dims["actor"] == "dev@example.com")
-    assert (user.event.input_tokens, user.event.output_tokens, user.event.cache_read_tokens, user.event.cache_write_tokens) == (1000, 500, 20000, 4000)
+    assert (
+        user.event.input_tokens,
+        user.event.output_tokens,
+        user.event.cache_read_tokens,
+        user.event.cache_write_tokens,
+    ) == (1000, 500, 20000, 4000)
     assert user.event.logged_cost_usd == Decimal("1.865")
     assert user.dims["customer_type"] == "subscription" and user.counts == CONTEXT
     bot = next(r for r in records if r.dims["actor"] == "ci-bot")
@@ -99,8 +120,18 @@ def test_claude_code_one_call_per_utc_day(http):
 
 @respx.mock
 def test_401_names_the_key_and_never_its_value(http):
-    respx.get(f"{BASE}/usage_report/messages").mock(return_value=httpx.Response(
-        401, json={"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key sk-test-secret-value-123"}}))
+    respx.get(f"{BASE}/usage_report/messages").mock(
+        return_value=httpx.Response(
+            401,
+            json={
+                "type": "error",
+                "error": {
+                    "type": "authentication_error",
+                    "message": "invalid x-api-key sk-test-secret-value-123",
+                },
+            },
+        )
+    )
     ctx = context("anthropic_api", http, reports=("messages",))
     with pytest.raises(CredentialError) as err:
         list(anthropic.fetch(ctx, SINCE, UNTIL))
@@ -111,18 +142,29 @@ def test_401_names_the_key_and_never_its_value(http):
 
 @respx.mock
 def test_400_is_not_retried_and_reported_once(http, sleeps):
-    route = respx.get(f"{BASE}/cost_report").mock(return_value=httpx.Response(
-        400, json={"type": "error", "error": {"type": "invalid_request_error", "message": "bucket_width must be 1d"}}))
+    route = respx.get(f"{BASE}/cost_report").mock(
+        return_value=httpx.Response(
+            400,
+            json={
+                "type": "error",
+                "error": {"type": "invalid_request_error", "message": "bucket_width must be 1d"},
+            },
+        )
+    )
     ctx = context("anthropic_api", http, reports=("cost_report",))
     with pytest.raises(ProviderError) as err:
         list(anthropic.fetch(ctx, SINCE, UNTIL))
     assert route.call_count == 1 and sleeps.calls == []
-    assert str(err.value) == ("anthropic_api: GET /v1/organizations/cost_report was rejected with 400: "
-                              "invalid_request_error: bucket_width must be 1d")
+    assert str(err.value) == (
+        "anthropic_api: GET /v1/organizations/cost_report was rejected with 400: "
+        "invalid_request_error: bucket_width must be 1d"
+    )
 
 
 @respx.mock
 def test_check_makes_one_small_call(http):
-    route = respx.get(f"{BASE}/usage_report/messages").mock(return_value=httpx.Response(200, json={"data": [], "has_more": False}))
+    route = respx.get(f"{BASE}/usage_report/messages").mock(
+        return_value=httpx.Response(200, json={"data": [], "has_more": False})
+    )
     assert "accepted" in anthropic.check(context("anthropic_api", http))
     assert route.calls[0].request.url.params["limit"] == "1"

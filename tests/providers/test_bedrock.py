@@ -10,8 +10,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from tests.providers.conftest import context, tokens
-from tokledger.providers import CredentialError, ProviderError
-from tokledger.providers import bedrock
+from tokledger.providers import CredentialError, ProviderError, bedrock
 
 SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
 NOVA = "amazon.nova-pro-v1:0"
@@ -39,10 +38,20 @@ def _put(region: str, model: str, at: datetime, **metrics: float) -> None:
 def test_token_metrics_per_model_hour_and_region(aws):
     _put("us-east-1", SONNET, datetime(2025, 10, 1, 10, 20, tzinfo=UTC), InputTokenCount=120, OutputTokenCount=80,
          CacheReadInputTokenCount=4000, CacheWriteInputTokenCount=600, Invocations=2)  # fmt: skip
-    _put("us-east-1", SONNET, datetime(2025, 10, 1, 10, 50, tzinfo=UTC), InputTokenCount=30, OutputTokenCount=20)
+    _put(
+        "us-east-1",
+        SONNET,
+        datetime(2025, 10, 1, 10, 50, tzinfo=UTC),
+        InputTokenCount=30,
+        OutputTokenCount=20,
+    )
     _put("us-east-1", SONNET, datetime(2025, 10, 1, 11, 5, tzinfo=UTC), InputTokenCount=1, OutputTokenCount=2)
-    _put("us-east-1", NOVA, datetime(2025, 10, 1, 11, 10, tzinfo=UTC), InputTokenCount=500, OutputTokenCount=50)
-    _put("eu-west-1", SONNET, datetime(2025, 10, 1, 10, 30, tzinfo=UTC), InputTokenCount=9, OutputTokenCount=9)
+    _put(
+        "us-east-1", NOVA, datetime(2025, 10, 1, 11, 10, tzinfo=UTC), InputTokenCount=500, OutputTokenCount=50
+    )
+    _put(
+        "eu-west-1", SONNET, datetime(2025, 10, 1, 10, 30, tzinfo=UTC), InputTokenCount=9, OutputTokenCount=9
+    )
     # another dimension set is not per model alone, and another namespace is not Bedrock: both ignored
     boto3.client("cloudwatch", region_name="us-east-1").put_metric_data(Namespace="AWS/Bedrock", MetricData=[{
         "MetricName": "InputTokenCount", "Value": 7, "Timestamp": datetime(2025, 10, 1, 10, 20, tzinfo=UTC),
@@ -65,7 +74,9 @@ def test_token_metrics_per_model_hour_and_region(aws):
 
 def test_check_lists_metrics(aws):
     _put("us-east-1", NOVA, datetime(2025, 10, 1, 11, tzinfo=UTC), InputTokenCount=1)
-    assert "1 Bedrock metrics listed in us-east-1" in bedrock.check(context("bedrock", client=boto3.Session()))
+    assert "1 Bedrock metrics listed in us-east-1" in bedrock.check(
+        context("bedrock", client=boto3.Session())
+    )
 
 
 class _Refusing:

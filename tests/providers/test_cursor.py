@@ -14,8 +14,7 @@ import respx
 
 from tests.providers.conftest import FIXTURES, context, tokens
 from tokledger.env import Env
-from tokledger.providers import CONTEXT, TOKENS_AND_COST, ProviderError
-from tokledger.providers import cursor
+from tokledger.providers import CONTEXT, TOKENS_AND_COST, ProviderError, cursor
 
 URL = "https://cursor.com/api/dashboard/get-filtered-usage-events"
 SINCE = datetime(2025, 10, 1, 9, tzinfo=UTC)
@@ -31,10 +30,19 @@ def _event(ms: int, model="claude-4.5-sonnet", kind="USAGE_EVENT_KIND_INCLUDED_I
 def _pages(request: httpx.Request) -> httpx.Response:
     body = json.loads(request.content)
     if body["page"] == 1:  # a full page of one-token events, a second apart
-        events = [_event(T0 + 3_600_000 + i * 1000, "gpt-5", outputTokens=1, totalCents=0.01) for i in range(100)]
+        events = [
+            _event(T0 + 3_600_000 + i * 1000, "gpt-5", outputTokens=1, totalCents=0.01) for i in range(100)
+        ]
     else:
         events = [
-            _event(T0 + 250, inputTokens=1000, outputTokens=300, cacheWriteTokens=200, cacheReadTokens=5000, totalCents=12),
+            _event(
+                T0 + 250,
+                inputTokens=1000,
+                outputTokens=300,
+                cacheWriteTokens=200,
+                cacheReadTokens=5000,
+                totalCents=12,
+            ),
             _event(T0 + 900, inputTokens="100", outputTokens="10", totalCents=1),
             _event(T0 + 7_200_000, "gpt-5", "USAGE_EVENT_KIND_ERRORED_NOT_CHARGED", inputTokens=10),
             {"timestamp": "yesterday", "model": "x"},
@@ -53,7 +61,10 @@ def test_usage_events_are_paged_and_summed_per_second(http):
     body = json.loads(request.content)
     assert body == {"teamId": 0, "startDate": str(int(SINCE.timestamp() * 1000)),
                     "endDate": str(int(UNTIL.timestamp() * 1000)), "page": 1, "pageSize": 100}  # fmt: skip
-    assert request.headers["origin"] == "https://cursor.com" and request.headers["referer"] == "https://cursor.com/"
+    assert (
+        request.headers["origin"] == "https://cursor.com"
+        and request.headers["referer"] == "https://cursor.com/"
+    )
     assert request.headers["cookie"].startswith("WorkosCursorSessionToken=")
     assert ctx.skipped == 1 and len(records) == 102
 
@@ -81,10 +92,16 @@ def test_csv_export_tokens_costs_and_skips():
 @respx.mock
 def test_csv_and_api_give_the_same_key_for_the_same_request(http):
     respx.post(URL).mock(side_effect=_pages)
-    synced = {r.event.key for r in cursor.fetch(context("cursor", http), SINCE, UNTIL) if r.event.model == "claude-4.5-sonnet"}
+    synced = {
+        r.event.key
+        for r in cursor.fetch(context("cursor", http), SINCE, UNTIL)
+        if r.event.model == "claude-4.5-sonnet"
+    }
     imported = {r.event.key for r in cursor.import_csv(FIXTURES / "cursor" / "usage_export.csv")[0]
                 if r.event.model == "claude-4.5-sonnet"}  # fmt: skip
-    assert synced == imported == {"usage_events|2025-10-01T10:00:00Z|1|max_mode=false;model=claude-4.5-sonnet"}
+    assert (
+        synced == imported == {"usage_events|2025-10-01T10:00:00Z|1|max_mode=false;model=claude-4.5-sonnet"}
+    )
 
 
 def test_csv_that_is_not_an_export(tmp_path):
@@ -95,7 +112,9 @@ def test_csv_that_is_not_an_export(tmp_path):
 
 
 def _jwt(sub: str) -> str:
-    payload = base64.urlsafe_b64encode(json.dumps({"sub": sub, "exp": 4102444800}).encode()).rstrip(b"=").decode()
+    payload = (
+        base64.urlsafe_b64encode(json.dumps({"sub": sub, "exp": 4102444800}).encode()).rstrip(b"=").decode()
+    )
     return f"eyJhbGciOiJIUzI1NiJ9.{payload}.c2lnbmF0dXJl"
 
 

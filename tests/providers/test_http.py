@@ -70,7 +70,11 @@ def test_persistent_5xx_gives_up_with_one_line(sleeps):
 @respx.mock
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credential_names_it_without_the_vendor_message(http, sleeps, status):
-    respx.get(URL).mock(return_value=httpx.Response(status, json={"error": {"message": "Incorrect API key provided: sk-abc...wxyz"}}))
+    respx.get(URL).mock(
+        return_value=httpx.Response(
+            status, json={"error": {"message": "Incorrect API key provided: sk-abc...wxyz"}}
+        )
+    )
     with pytest.raises(CredentialError) as err:
         http.request("openai_api", "OPENAI_ADMIN_KEY", "GET", URL, secrets=("sk-abcdefwxyz",))
     assert "OPENAI_ADMIN_KEY" in str(err.value) and str(status) in str(err.value)
@@ -82,9 +86,14 @@ def test_other_4xx_is_reported_once_with_secrets_masked(http, sleeps):
     route = respx.get(URL).mock(return_value=httpx.Response(404, json={"error": {"type": "not_found_error",
                                                                                   "message": "no org for key sk-ant-admin01-XYZ123abc"}}))  # fmt: skip
     with pytest.raises(ProviderError) as err:
-        http.request("anthropic_api", "ANTHROPIC_ADMIN_KEY", "GET", URL, secrets=("sk-ant-admin01-XYZ123abc",))
+        http.request(
+            "anthropic_api", "ANTHROPIC_ADMIN_KEY", "GET", URL, secrets=("sk-ant-admin01-XYZ123abc",)
+        )
     assert route.call_count == 1 and sleeps.calls == []
-    assert str(err.value) == "anthropic_api: GET /v1/things was rejected with 404: not_found_error: no org for key ***"
+    assert (
+        str(err.value)
+        == "anthropic_api: GET /v1/things was rejected with 404: not_found_error: no org for key ***"
+    )
 
 
 def test_redact_masks_the_secret_and_keylike_strings():
@@ -94,7 +103,10 @@ def test_redact_masks_the_secret_and_keylike_strings():
 def test_pages_follow_next_page_and_stop_on_a_repeated_cursor():
     answers = {None: {"data": [1], "has_more": True, "next_page": "b"}, "b": {"data": [2], "has_more": False}}
     assert [p["data"] for p in pages(answers.__getitem__, "p")] == [[1], [2]]
-    loop = {None: {"data": [], "has_more": True, "next_page": "x"}, "x": {"data": [], "has_more": True, "next_page": "x"}}
+    loop = {
+        None: {"data": [], "has_more": True, "next_page": "x"},
+        "x": {"data": [], "has_more": True, "next_page": "x"},
+    }
     with pytest.raises(ProviderError, match="same next_page twice"):
         list(pages(loop.__getitem__, "p"))
     with pytest.raises(ProviderError, match="no data list"):

@@ -85,7 +85,14 @@ def test_429_with_retry_after_then_success(httpserver, http, sleeps):
 
 def test_401_names_the_admin_key_variable(httpserver, http):
     httpserver.expect_request("/v1/organization/usage/completions").respond_with_json(
-        {"error": {"message": "Incorrect API key provided: sk-test-***-123.", "type": "invalid_request_error"}}, status=401)
+        {
+            "error": {
+                "message": "Incorrect API key provided: sk-test-***-123.",
+                "type": "invalid_request_error",
+            }
+        },
+        status=401,
+    )
     ctx = context("openai_api", http, base_url=httpserver.url_for("").rstrip("/"))
     with pytest.raises(CredentialError) as err:
         list(openai.fetch(ctx, SINCE, UNTIL))

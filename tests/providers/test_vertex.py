@@ -9,8 +9,7 @@ from google.api_core import exceptions as api
 from google.cloud import monitoring_v3
 
 from tests.providers.conftest import context, tokens
-from tokledger.providers import CredentialError, ProviderError
-from tokledger.providers import vertex
+from tokledger.providers import CredentialError, ProviderError, vertex
 
 SINCE = datetime(2025, 10, 1, 9, 40, tzinfo=UTC)
 UNTIL = datetime(2025, 10, 1, 12, 30, tzinfo=UTC)
@@ -63,7 +62,13 @@ def test_input_and_output_per_model_location_and_hour():
     assert list(aggregation.group_by_fields) == list(vertex.GROUPS)
 
     got = {(r.event.model, r.dims["location"], r.event.timestamp.hour): r for r in records}
-    assert tokens(got[("gemini-2.5-pro", "us-central1", 9)]) == (1200, 0, 0, 0, 400)  # the point ending at 10:00
+    assert tokens(got[("gemini-2.5-pro", "us-central1", 9)]) == (
+        1200,
+        0,
+        0,
+        0,
+        400,
+    )  # the point ending at 10:00
     assert tokens(got[("gemini-2.5-pro", "us-central1", 10)]) == (300, 0, 0, 0, 0)
     claude = got[("claude-sonnet-4-5", "europe-west1", 10)]
     assert tokens(claude) == (50, 0, 0, 0, 5) and claude.dims["publisher"] == "anthropic"
@@ -73,7 +78,10 @@ def test_input_and_output_per_model_location_and_hour():
 
 def test_an_hour_not_yet_complete_is_not_read():
     client = FakeMetricService()
-    assert list(vertex.fetch(context("vertex", client=client, project_id="p"), UNTIL.replace(minute=5), UNTIL)) == []
+    assert (
+        list(vertex.fetch(context("vertex", client=client, project_id="p"), UNTIL.replace(minute=5), UNTIL))
+        == []
+    )
     assert client.requests == []
 
 

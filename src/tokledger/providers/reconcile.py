@@ -150,7 +150,7 @@ def _close(a: int | Decimal, b: int | Decimal, relative: Decimal, absolute: Deci
 
 
 def causes(local: DayModelTotals, billed: DayModelTotals, tolerance: Decimal = Decimal("0.01"),
-           cost_tolerance: Decimal = Decimal("0.01")) -> tuple[str, ...]:  # fmt: skip
+           cost_tolerance: Decimal = Decimal("0.001")) -> tuple[str, ...]:  # fmt: skip
     """The likely causes of the differences between one day and model's local and billed totals."""
     found: list[str] = []
     lt, bt = local.total_tokens, billed.total_tokens
@@ -177,7 +177,7 @@ def causes(local: DayModelTotals, billed: DayModelTotals, tolerance: Decimal = D
 
 
 def reconcile(local: Iterable[DayModelTotals], billed: Iterable[DayModelTotals], *,
-              tolerance: Decimal = Decimal("0.01"), cost_tolerance: Decimal = Decimal("0.01")) -> list[ReconcileRow]:  # fmt: skip
+              tolerance: Decimal = Decimal("0.01"), cost_tolerance: Decimal = Decimal("0.001")) -> list[ReconcileRow]:  # fmt: skip
     """Per UTC day and model: both sides, their differences and the likely causes, sorted by day and model.
 
     ``tolerance`` is relative (1 %); ``cost_tolerance`` an absolute floor in USD for cost comparisons.
