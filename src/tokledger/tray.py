@@ -122,9 +122,10 @@ class Tray:
         return thread
 
     def quit(self, *_: object) -> None:
+        """Stop the icon; returns at once (pystray's stop waits on its loop thread, which may never answer)."""
         self._stopping.set()
         if self.icon is not None:
-            self.icon.stop()
+            threading.Thread(target=self.icon.stop, name="tokledger-tray-stop", daemon=True).start()
 
     def build(self, pystray: ModuleType) -> Any:
         item = pystray.MenuItem
