@@ -1,6 +1,6 @@
 """AWS Bedrock: token counts per model from CloudWatch metrics, in each configured region (boto3).
 
-What is read
+Report ``token_metrics`` — what is read
     Namespace ``AWS/Bedrock``, fed by the ``bedrock-runtime`` endpoint (Converse, ConverseStream,
     InvokeModel, InvokeModelWithResponseStream). Metrics, statistic ``Sum``, dimension ``ModelId`` alone:
     ``InputTokenCount`` → input, ``OutputTokenCount`` → output, ``CacheReadInputTokenCount`` → cache read,

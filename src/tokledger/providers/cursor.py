@@ -37,7 +37,7 @@ Identity
     dates then give the same key, so importing a CSV over synced events (or the reverse) replaces them.
     A team export's users are summed together. ``bucket_seconds`` is 1.
 
-Cadence
+Delays and cadence
     Events appear within a minute. Default interval five minutes; every sync re-reads the last two hours.
 """
 
