@@ -72,6 +72,7 @@ class Http:
         max_retry_after: float = 300.0,
         jitter: Callable[[], float] = random.random,
     ) -> None:
+        self.owned = client is None
         if client is None:
             import httpx
 
@@ -85,6 +86,11 @@ class Http:
         self.jitter = jitter
         self.requests = 0
         self.retries = 0
+
+    def close(self) -> None:
+        """Close the httpx client if this object built it (a client passed in belongs to the caller)."""
+        if self.owned:
+            self.client.close()
 
     def backoff(self, attempt: int, asked: float | None) -> float:
         if asked is not None:

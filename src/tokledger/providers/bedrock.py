@@ -221,7 +221,10 @@ def fetch(ctx: FetchContext, since: datetime, until: datetime) -> Iterator[Provi
 def check(ctx: FetchContext) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    session = _session(ctx)
+    try:
+        session = _session(ctx)
+    except BotoCoreError as exc:
+        raise _translate(ctx, "-", exc) from None
     region = _regions(ctx, session)[0]
     try:
         metrics = _cloudwatch(session, region).list_metrics(Namespace=NAMESPACE).get("Metrics", [])

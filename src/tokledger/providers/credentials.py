@@ -165,12 +165,13 @@ def check(
         return CheckResult(
             provider.name, False, credentials.label, f"no credential found ({credentials.label})"
         )
-    if http is not None and not isinstance(http, Http):
-        http = Http(http)
-    ctx = FetchContext(provider.name, credentials, settings, http=http, client=client)
-    if ctx.http is None and credentials.kind in ("admin_key", "session_token"):
-        ctx.http = Http()
+    keyed = credentials.kind in ("admin_key", "session_token")
+    own = Http(http) if keyed and not isinstance(http, Http) else None
+    ctx = FetchContext(provider.name, credentials, settings, http=own or http, client=client)
     try:
         return CheckResult(provider.name, True, credentials.label, provider.check(ctx))
     except ProviderError as exc:
         return CheckResult(provider.name, False, credentials.label, str(exc))
+    finally:
+        if own is not None:
+            own.close()

@@ -160,6 +160,8 @@ def sync_provider(
         report.skipped, report.notices = ctx.skipped, report.notices + _unique(ctx.notices)
         if http is not None:
             report.requests, report.retries = http.requests, http.retries
+            if http is not http_client:
+                http.close()
     store.set_state(error_key(provider.name), report.error or "")
     if report.ok:
         store.set_state(watermark_key(provider.name), iso(until))
