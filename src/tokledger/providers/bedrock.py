@@ -6,8 +6,9 @@ Report ``token_metrics`` — what is read
     ``InputTokenCount`` → input, ``OutputTokenCount`` → output, ``CacheReadInputTokenCount`` → cache read,
     ``CacheWriteInputTokenCount`` → cache write, ``Invocations`` → requests. Bedrock's input count excludes
     cache reads and writes (as the Converse ``usage`` block does), so the categories are disjoint as read.
-    The cache metrics are published only for models and requests that use prompt caching; whichever of
-    the five exist are read. CloudWatch has no TTL split of cache writes (taken as 5-minute writes).
+    The cache metrics are published only for models and requests that use prompt caching; the AWS
+    metrics page does not list them, but CloudWatch's metric catalogue and public dashboards query these
+    names, and since ``ListMetrics`` decides what is read, a name that does not exist costs nothing. CloudWatch has no TTL split of cache writes (taken as 5-minute writes).
     Cost is not published; the ledger prices these tokens.
 
 Calls

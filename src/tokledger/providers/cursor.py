@@ -20,7 +20,9 @@ Report ``usage_events`` — ``POST https://cursor.com/api/dashboard/get-filtered
     cacheReadTokens, totalCents}`` (numbers or digit strings; absent when zero). The four token counts are
     disjoint already (input excludes cache reads and writes). ``totalCents`` is the event's cost in cents
     at Cursor's rates, counted against the plan's allowance or billed as usage-based spend: it is the
-    logged cost. Errored or not-charged kinds are kept as context, not billed usage.
+    logged cost. Errored or not-charged kinds are kept as context, not billed usage. (Older tosage
+    versions call ``get-aggregated-usage-events`` instead, whose totals per model are digit strings with
+    no timestamps; per-event data is what makes re-reads replace rather than add.)
 
 CSV import (``import_csv``)
     The export of cursor.com's usage page (``export-usage-events-csv?strategy=tokens``). Columns are found
