@@ -41,6 +41,18 @@ class DictStore:
             self.rows[(rec.event.source, rec.event.key)] = rec
 
 
+@pytest.fixture(autouse=True)
+def no_real_keyring():
+    """No test reads the developer's own keyring: every lookup finds a keyring without a backend."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
 @dataclass
 class Sleeps:
     calls: list[float] = field(default_factory=list)
