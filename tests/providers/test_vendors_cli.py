@@ -89,7 +89,7 @@ def test_sync_named_provider_and_exit_status(tmp_path):
     assert report["ok"] and report["first_sync"] and report["requests"] == 1
     failed = _run(providers_group, host, "sync", "openai_api", code=1).output
     assert (
-        failed.startswith("openai_api: failed: openai_api: no credential found")
+        failed.startswith("openai_api: no credential found (set OPENAI_ADMIN_KEY")
         and "OPENAI_ADMIN_KEY" in failed
     )
     assert "no provider is configured" in _run(providers_group, Host(Env(tmp_path, {})), "sync").output
@@ -98,7 +98,7 @@ def test_sync_named_provider_and_exit_status(tmp_path):
 
 def test_check_without_credentials_fails_clearly(tmp_path):
     out = _run(providers_group, Host(Env(tmp_path, {})), "check", "openai_api", code=1).output
-    assert out.startswith("openai_api: FAILED: no credential found (none: set OPENAI_ADMIN_KEY")
+    assert out.startswith("openai_api: FAILED: no credential found (set OPENAI_ADMIN_KEY")
 
 
 def test_import_csv_records_and_replaces(tmp_path):

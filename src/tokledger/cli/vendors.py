@@ -152,7 +152,8 @@ def sync_cmd(ctx: click.Context, name: str | None, as_json: bool) -> None:
                 click.echo(f"{r.provider}: {r.records} records from {r.since:%Y-%m-%d %H:%M} UTC, "
                            f"{r.requests} requests, {r.skipped} skipped")  # fmt: skip
             else:
-                click.echo(f"{r.provider}: failed: {r.error}")
+                error = r.error or ""
+                click.echo(error if error.startswith(f"{r.provider}:") else f"{r.provider}: {error}")
             for notice in r.notices:
                 click.echo(f"  notice: {notice}")
     if any(not r.ok for r in reports):

@@ -58,7 +58,7 @@ class Credentials:
 
     def require(self) -> Secret:
         if self.secret is None:
-            raise CredentialError(f"{self.provider}: no credential found ({self.label})")
+            raise CredentialError(f"{self.provider}: {self.label}")
         return self.secret
 
 
@@ -136,7 +136,7 @@ def resolve(
         if secret is not None:
             return Credentials(name, kind, secret.name, secret, notices=notices)
     where = f"set {variable}, key_file in [providers.{name}], or `keyring set {KEYRING_SERVICE} {name}`"
-    return Credentials(name, kind, f"none: {where}", notices=notices)
+    return Credentials(name, kind, f"no credential found ({where})", notices=notices)
 
 
 @dataclass(frozen=True)
@@ -162,9 +162,7 @@ def check(
     from tokledger.providers._http import Http
 
     if credentials.kind in ("admin_key", "session_token") and credentials.secret is None:
-        return CheckResult(
-            provider.name, False, credentials.label, f"no credential found ({credentials.label})"
-        )
+        return CheckResult(provider.name, False, credentials.label, credentials.label)
     keyed = credentials.kind in ("admin_key", "session_token")
     own = Http(http) if keyed and not isinstance(http, Http) else None
     ctx = FetchContext(provider.name, credentials, settings, http=own or http, client=client)
