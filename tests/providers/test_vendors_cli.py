@@ -1,4 +1,4 @@
-"""The vendor commands (not yet registered on the main group) against a fake host."""
+"""The vendor commands against a fake host (the real workspace behind them: ``test_wiring``)."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def _run(command, host, *args, code=0):
 def test_register_adds_the_commands():
     group = click.Group("tokledger")
     register(group)
-    assert set(group.commands) == {"providers", "reconcile", "tray"}
+    assert set(group.commands) == {"providers", "reconcile", "billed", "tray"}
     assert set(providers_group.commands) == {"list", "sync", "check", "import-csv"}
 
 

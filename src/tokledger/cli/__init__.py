@@ -152,4 +152,4 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, reports  # noqa: F401
+from tokledger.cli import admin, dashboards, reports, vendors  # noqa: F401

@@ -1,15 +1,17 @@
-"""Commands for what the vendors themselves counted and billed: ``providers``, ``reconcile``, ``tray``.
+"""Commands for what the vendors themselves counted and billed: ``providers``, ``reconcile``, ``billed``, ``tray``.
 
-This module registers nothing on import: :func:`register` adds its commands to the main group. They
+Importing this module adds its commands to the main group (:func:`register` adds them to any group). They
 parse options, call the library (:mod:`tokledger.providers`, :mod:`tokledger.tray`) and render what it
-returns, through a :class:`VendorHost` that the application object provides as ``ctx.obj.vendors``
-(or is itself): the ledger-backed store, the settings, and the local and billed totals.
+returns, through a :class:`VendorHost`: the workspace's ``vendors`` (:class:`tokledger.providers.host.Vendors`)
+when the application object holds a workspace, else its ``vendors`` (or itself): the ledger-backed store,
+the settings, and the local and billed totals.
 
 - ``providers list [--json]``: every provider, whether it is configured, its credential's name, last sync;
 - ``providers sync [NAME] [--json]``: read the vendors' buckets into the ledger (default: the enabled ones);
 - ``providers check [NAME] [--json]``: validate each credential with one cheap authenticated call;
 - ``providers import-csv cursor FILE [--json]``: import Cursor's usage CSV export;
 - ``reconcile [--provider A,B] [--since D] [--until D] [--json]``: local estimate against the bill;
+- ``billed [--provider A,B] [--since D] [--until D] [--json]``: cost per provider per UTC day, and per model;
 - ``tray``: the system tray icon (today's cost; open the dashboard, sync now, quit).
 """
 
@@ -52,6 +54,10 @@ class VendorHost(Protocol):
         """Local events (the assistants' logs) summed per UTC day and model, with their costs."""
         ...
 
+    def billed(self, providers: Sequence[str], since: date | None, until: date | None) -> dict:
+        """The billed view's document (:func:`tokledger.reports.billed.billed_view`)."""
+        ...
+
     def today_cost(self) -> str: ...
 
     def sync_now(self) -> None: ...
@@ -62,7 +68,8 @@ class VendorHost(Protocol):
 
 def _host(ctx: click.Context) -> VendorHost:
     obj = ctx.find_root().obj
-    return getattr(obj, "vendors", obj)
+    workspace = getattr(obj, "workspace", None)
+    return workspace.vendors if workspace is not None else getattr(obj, "vendors", obj)
 
 
 def _names(value: str | None) -> list[str] | None:
@@ -238,6 +245,33 @@ def reconcile_cmd(ctx: click.Context, providers: str | None, since: str | None, 
             click.echo(f"  {cause['cause']}: {cause['explanation']}")
 
 
+@click.command("billed")
+@click.option("--provider", "providers", metavar="A,B", help="Only these providers (default: all).")
+@click.option("--since", metavar="YYYY-MM-DD", help="First UTC day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def billed_cmd(ctx: click.Context, providers: str | None, since: str | None, until: str | None,
+               as_json: bool) -> None:  # fmt: skip
+    """What the vendors billed, apart from the local logs: cost per provider per UTC day, and per model."""
+    first, last = _day(since, "--since"), _day(until, "--until")
+    if first and last and first > last:
+        raise click.BadParameter(f"{first} is after --until {last}", param_hint="--since")
+    doc = _host(ctx).billed(_names(providers) or [], first, last)
+    if as_json:
+        _emit(doc)
+        return
+    from tokledger.cli import make_console
+    from tokledger.reports.billed import to_tables
+
+    console = make_console()
+    if not doc["rows"]:
+        console.print("no billed usage recorded for this selection (`tokledger providers sync` reads it)")
+        return
+    for table in to_tables(doc):
+        console.print(table)
+
+
 @click.command("tray")
 @click.pass_context
 def tray_cmd(ctx: click.Context) -> None:
@@ -253,5 +287,14 @@ def tray_cmd(ctx: click.Context) -> None:
 
 def register(group: click.Group) -> None:
     """Add these commands to the main ``tokledger`` group."""
-    for command in (providers_group, reconcile_cmd, tray_cmd):
+    for command in (providers_group, reconcile_cmd, billed_cmd, tray_cmd):
         group.add_command(command)
+
+
+def _register_on_main() -> None:
+    from tokledger.cli import cli
+
+    register(cli)
+
+
+_register_on_main()

@@ -55,6 +55,8 @@ _OWN_TABLES = {
     "price_cache",
     "state",
     "rollup_zones",
+    "billed",
+    "billed_sources",
     *rollups.TABLES,
 }
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
@@ -361,6 +363,15 @@ class Ledger:
                 self._count(new, values, ids)
                 self._count(old, *self._values(old, file_id), sign=-1)
         self.conn.executemany(_UPDATE, batch)
+
+    def remove_events(self, pairs: Iterable[tuple[int, EventRow]]) -> None:
+        """Delete stored events: ``(row id, stored row)`` pairs (inside a transaction)."""
+        ids = []
+        for row_id, old in pairs:
+            if row_id < self._new_from:  # an event of this transaction was never summed
+                self._count(old, *self._values(old, None), sign=-1)
+            ids.append((row_id,))
+        self.conn.executemany("DELETE FROM entries WHERE id = ?", ids)
 
     def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:
         """Every event with its row id, in id order (for re-pricing)."""

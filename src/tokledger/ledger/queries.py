@@ -34,6 +34,7 @@ class EventFilter:
     start_ms: int | None = None  # inclusive
     end_ms: int | None = None  # exclusive
     sources: tuple[str, ...] = ()
+    """Exact names; none means every local source: billed usage (``billed_sources``) only when named."""
     models: tuple[str, ...] = ()  # substrings, case-insensitive
     projects: tuple[str, ...] = ()  # substrings, case-insensitive
     sessions: tuple[str, ...] = ()  # exact ids
@@ -84,6 +85,8 @@ def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = 
             if value is not None:
                 clauses.append(f"{alias}{time} {op} ?")
                 args.append(-(-value // scale))
+    if not f.sources:  # what the vendors billed is never added to what the logs here say
+        clauses.append(f"{alias}source_id NOT IN (SELECT source_id FROM billed_sources)")
     for kind, column, values, exact in (
         ("source", "source_id", f.sources, True),
         ("model", "model_id", f.models, False),
