@@ -44,6 +44,9 @@ class Host:
     def today_cost(self):
         return "$0.42"
 
+    def sync_logs(self):
+        pass
+
     def sync_now(self):
         self.synced += 1
 

@@ -10,7 +10,7 @@ the settings, and the local and billed totals.
 - ``providers sync [NAME] [--json]``: read the vendors' buckets into the ledger (default: the enabled ones);
 - ``providers check [NAME] [--json]``: validate each credential with one cheap authenticated call;
 - ``providers import-csv cursor FILE [--json]``: import Cursor's usage CSV export;
-- ``reconcile [--provider A,B] [--since D] [--until D] [--json]``: local estimate against the bill;
+- ``reconcile [--provider A,B] [--since D] [--until D] [--json] [--no-sync]``: local estimate against the bill;
 - ``billed [--provider A,B] [--since D] [--until D] [--json]``: cost per provider per UTC day, and per model;
 - ``tray``: the system tray icon (today's cost; open the dashboard, sync now, quit).
 """
@@ -59,6 +59,10 @@ class VendorHost(Protocol):
         ...
 
     def today_cost(self) -> str: ...
+
+    def sync_logs(self) -> None:
+        """Read new usage from the local logs (what a report does before it reads the ledger)."""
+        ...
 
     def sync_now(self) -> None: ...
 
@@ -221,9 +225,10 @@ def import_csv_cmd(ctx: click.Context, provider: str, file: Path, as_json: bool)
 @click.option("--since", metavar="YYYY-MM-DD", help="First UTC day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--no-sync", is_flag=True, help="Read the ledger as it is (the local logs are not read first).")
 @click.pass_context
 def reconcile_cmd(ctx: click.Context, providers: str | None, since: str | None, until: str | None,
-                  as_json: bool) -> None:  # fmt: skip
+                  as_json: bool, no_sync: bool) -> None:  # fmt: skip
     """Local estimate against what the vendors billed, per UTC day and model, with the likely causes."""
     from tokledger.providers import PROVIDERS
     from tokledger.providers.reconcile import billed_totals, reconcile, reconcile_json
@@ -231,6 +236,8 @@ def reconcile_cmd(ctx: click.Context, providers: str | None, since: str | None, 
     host = _host(ctx)
     first, last = _day(since, "--since"), _day(until, "--until")
     names = _names(providers) or list(PROVIDERS)
+    if not no_sync:
+        host.sync_logs()
     rows = reconcile(host.local_totals(first, last), billed_totals(host.billed_records(names, first, last)))
     doc = reconcile_json(rows)
     if as_json:

@@ -63,6 +63,9 @@ class Vendors:
     ) -> list[ProviderRecord]:
         return self.provider_store().records(providers, since, until)
 
+    def billed(self, providers: Sequence[str], since: date | None, until: date | None) -> dict:
+        return self.workspace.billed(providers, since, until)
+
     def local_totals(self, since: date | None, until: date | None) -> list[DayModelTotals]:
         """The local logs (never the billed sources) per UTC day and model, read from the rollups."""
         from zoneinfo import ZoneInfo
@@ -94,6 +97,9 @@ class Vendors:
             query = Query(tz=tz, since=day, until=day, mode=reader.config.mode)
             totals = reader.report("today", query, parts=False).totals
         return cost_text(totals.priced_pusd, totals.unpriced_requests)
+
+    def sync_logs(self) -> None:
+        self.workspace.sync()
 
     def sync_now(self) -> None:
         """Read new usage from the local logs and every configured provider (the tray's "Sync now")."""

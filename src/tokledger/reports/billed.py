@@ -127,16 +127,18 @@ def to_tables(doc: dict) -> list:
         text = f"${f['cost_usd_priced']:,.2f}" + ("*" if f["unpriced_records"] else "")
         return text + {"billed": "", "estimated": " est.", "mixed": " part est."}[f["basis"]]
 
+    t = doc["totals"]
+    counted = t["requests"] > 0  # only some vendors count requests
     days = Table(title="Billed per provider and UTC day", title_justify="left")
-    for name, justify in (("Day", "left"), ("Provider", "left"), ("Tokens", "right"), ("Requests", "right"),
-                          ("Cost", "right")):  # fmt: skip
-        days.add_column(name, justify=justify, no_wrap=True)
+    for name in ("Day", "Provider", "Tokens", *(("Requests",) if counted else ()), "Cost"):
+        days.add_column(name, justify="left" if name in ("Day", "Provider") else "right", no_wrap=True)
     for row in doc["rows"]:
         for i, part in enumerate(row["sources"]):
+            requests = (integer(part["requests"]),) if counted else ()
             days.add_row(row["period"] if i == 0 else "", escape(part["source"]), integer(part["total_tokens"]),
-                         integer(part["requests"]), cost(part))  # fmt: skip
-    t = doc["totals"]
-    days.add_row("Total", "", integer(t["total_tokens"]), integer(t["requests"]), cost(t), style="bold")
+                         *requests, cost(part))  # fmt: skip
+    requests = (integer(t["requests"]),) if counted else ()
+    days.add_row("Total", "", integer(t["total_tokens"]), *requests, cost(t), style="bold")
     models = Table(title="Billed per model", title_justify="left")
     for name, justify in (("Model", "left"), ("Providers", "left"), ("Tokens", "right"), ("Cost", "right")):
         models.add_column(name, justify=justify, no_wrap=name != "Model")
