@@ -55,11 +55,12 @@ def daily(workspace: Workspace, *sources: str):
 def test_only_records_that_count_tokens_become_events_and_rollups_stay_exact(filled: Workspace):
     local = daily(filled).totals
     store = filled.vendors.provider_store()
-    records = [usage(), usage(hour=11), cost_line(), cost_line("0.2", "web_search"), analytics(), cursor_event()]
+    records = [usage(), usage(hour=11), cost_line(), cost_line("0.2", "web_search"), analytics(),
+               cursor_event()]  # fmt: skip
     store.record(records)
     assert filled.ledger.rollup_differences() == []
-    count = filled.ledger.conn.execute("SELECT COUNT(*) FROM events WHERE source = 'anthropic_api'").fetchone()[0]
-    assert count == 2  # the usage buckets; cost lines and analytics stay beside the events
+    sql = "SELECT COUNT(*) FROM events WHERE source = 'anthropic_api'"
+    assert filled.ledger.conn.execute(sql).fetchone()[0] == 2  # usage buckets; cost lines, analytics beside
 
     assert daily(filled).totals == local  # no source named: the local logs alone
     billed = daily(filled, "anthropic_api").totals
@@ -134,7 +135,7 @@ def test_billed_view_takes_the_vendors_cost_where_it_gave_one(filled: Workspace)
     first, second = doc["rows"]
     assert first["period"] == "2025-06-01" and first["basis"] == "billed"
     by_source = {s["source"]: s for s in first["sources"]}
-    assert by_source["anthropic_api"]["cost_usd"] == 1.45  # the cost report's lines, not the price of the tokens
+    assert by_source["anthropic_api"]["cost_usd"] == 1.45  # the cost lines, not the price of the tokens
     assert by_source["anthropic_api"]["input_tokens"] == 2000  # usage tokens only: analytics are context
     assert by_source["cursor"]["cost_usd"] == 0.42 and by_source["cursor"]["requests"] == 1
     assert second["period"] == "2025-06-02" and second["basis"] == "estimated"

@@ -26,7 +26,7 @@ CONFIG = '[providers.anthropic_api]\nreports = ["messages", "cost_report"]\nback
 
 def _messages(request: httpx.Request) -> httpx.Response:
     page = request.url.params.get("page")
-    return httpx.Response(200, json=load("anthropic_api", "messages_page2.json" if page else "messages_page1.json"))
+    return httpx.Response(200, json=load("anthropic_api", f"messages_page{2 if page else 1}.json"))
 
 
 @pytest.fixture
@@ -54,9 +54,8 @@ def test_sync_then_every_view(run_cli, vendor, configured):
     [day] = billed["rows"]
     assert day["period"] == "2025-10-01" and day["requests"] == 3  # the usage buckets, not the cost lines
     assert (day["input_tokens"], day["output_tokens"], day["cache_write_1h_tokens"]) == (1217, 893, 2000)
-    assert json_out(run_cli("model", "--json", "--no-sync", "--source", "anthropic_api,claude_code"))["totals"][
-        "requests"
-    ] == 3 + local["totals"]["requests"]
+    both = json_out(run_cli("model", "--json", "--no-sync", "--source", "anthropic_api,claude_code"))
+    assert both["totals"]["requests"] == 3 + local["totals"]["requests"]
 
     sources = {s["source"]: s for s in json_out(run_cli("sources", "--json"))}
     assert sources["anthropic_api"]["accuracy"] == "billed" and sources["anthropic_api"]["events"] == 6
