@@ -172,3 +172,10 @@ def test_local_totals_for_reconciliation_come_from_the_local_logs(filled: Worksp
     assert (opus.input_tokens, opus.requests) == (500, 1) and opus.cost_usd > 0
     local = next(t for t in totals if t.model == "my-local-model")
     assert local.cost_usd is None and local.unpriced_requests == 1
+
+
+def test_every_provider_is_a_billed_source_from_the_start(workspace: Workspace):
+    from tokledger.providers import PROVIDERS
+
+    names = workspace.ledger.names(workspace.ledger.billed_sources())
+    assert {names[i] for i in workspace.ledger.billed_sources()} == set(PROVIDERS)

@@ -123,3 +123,32 @@ def test_the_daemon_syncs_only_what_is_due(home, tmp_path, vendor):
 def test_no_configured_provider_is_synced(home, tmp_path):
     with Workspace(Env(home=home, environ={}), db_path=tmp_path / "n.db", config=Config()) as workspace:
         assert workspace.sync_providers(only_due=False) == []
+
+
+def test_the_tray_reads_today_and_syncs_through_the_workspace(home, tmp_path, vendor):
+    from tests.web.conftest import log_line
+    from tokledger.tray import Tray
+
+    today = datetime.now(UTC).date().isoformat()
+    project = home / ".claude" / "projects" / "-home-dev-app"
+    project.mkdir(parents=True)
+    (project / "s.jsonl").write_text(log_line(today, 1, SONNET, 100_000, 0, 0, 0, hour=0) + "\n")
+    config = tmp_path / "config.toml"
+    config.write_text('timezone = "UTC"\n' + CONFIG)
+    env = Env(home=home, environ={"TZ": "UTC", **KEY})
+    with Workspace(env, db_path=tmp_path / "t.db", config_path=config) as workspace:
+        host = workspace.vendors
+        tray = Tray(host.today_cost, host.sync_now, host.dashboard_url, open_url=lambda url: None)
+        assert tray.refresh() == "tokledger: $0.00 today"  # nothing read yet
+        tray.sync().join()
+        assert tray.last_error is None and tray.title == "tokledger: $0.30 today"  # the local logs only
+        assert workspace.billed()["providers"] == ["anthropic_api"]  # and the providers were read
+        assert host.dashboard_url == "http://127.0.0.1:8787/"
+
+
+def test_tray_without_a_display(run_cli):
+    out = run_cli("tray", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""}, expect=1).output
+    assert (
+        out.strip()
+        == "Error: no display: the tray icon needs a desktop session (DISPLAY and WAYLAND_DISPLAY are not set)"
+    )

@@ -121,6 +121,7 @@ class Ledger:
         self._days: dict[str, QuarterDays] = {}
         self._delta = rollups.Delta()
         self._new_from = 0  # the first id of the events the open transaction adds
+        self._billed: tuple[int, ...] | None = None
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
@@ -168,6 +169,7 @@ class Ledger:
             self.conn.execute("ROLLBACK")
             self._ids.clear()
             self._names.clear()
+            self._billed = None
             self._delta = rollups.Delta()
             if isinstance(exc, sqlite3.OperationalError):
                 raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
@@ -237,6 +239,12 @@ class Ledger:
             sql = f"SELECT id, value FROM dims WHERE id IN ({', '.join('?' * len(chunk))})"
             self._names.update(self.conn.execute(sql, chunk))
         return self._names
+
+    def billed_sources(self) -> tuple[int, ...]:
+        """The ids of the sources whose events are billed usage (the providers'; read once per connection)."""
+        if self._billed is None:
+            self._billed = tuple(r[0] for r in self.conn.execute("SELECT source_id FROM billed_sources"))
+        return self._billed
 
     # -- files ---------------------------------------------------------------------------------------
 

@@ -13,8 +13,9 @@ follows from ``counts``:
   (Claude Code analytics, Cursor events a plan covers) — is not an event: it lives in ``billed`` alone, so no
   report adds a cost line's dollars to the price of the same tokens, or context to the bill.
 
-Every source with a billed record is listed in ``billed_sources``; a report that names no source leaves those
-out (see :mod:`tokledger.ledger.queries`), so totals of the local logs never include what the vendors billed.
+The providers' sources are listed in ``billed_sources`` from the start (migration 4; any other source given
+billed records joins them); a report that names no source leaves those out (see
+:mod:`tokledger.ledger.queries`), so totals of the local logs never include what the vendors billed.
 
 Writing replaces: a record read again (vendors fill their latest buckets late) overwrites what its key held,
 and its event is added, replaced or removed to match, in one transaction with the rollups.
@@ -78,7 +79,9 @@ def write(ledger: Ledger, records: Sequence[tuple[BilledRow, EventRow | None]]) 
     with ledger.transaction() as conn:
         for source, pairs in by_source.items():
             source_id = ledger._id("source", source)
-            conn.execute("INSERT OR IGNORE INTO billed_sources (source_id) VALUES (?)", (source_id,))
+            if source_id not in ledger.billed_sources():
+                conn.execute("INSERT OR IGNORE INTO billed_sources (source_id) VALUES (?)", (source_id,))
+                ledger._billed = None
             stored = ledger.stored_events(source, [row.key for row, _ in pairs])
             new, replaced, removed = [], [], []
             for row, event in pairs:

@@ -169,11 +169,15 @@ MIGRATIONS.append(
 # Schema 4: what the vendors billed (see :mod:`tokledger.ledger.billed`). Every provider record is kept in
 # ``billed`` with its bucket and figures; one that counts tokens is also an event in ``entries`` (so the rollups
 # sum it, under its provider's source), and its source is listed in ``billed_sources``, which keeps it out of
-# every report that does not name it.
+# every report that does not name it. The providers' sources are listed here, before any is synced, so a
+# connection reads that list once (a provider added later comes with a migration of its own).
+_PROVIDER_SOURCES = ("anthropic_api", "openai_api", "cursor", "bedrock", "vertex")
+_VALUES = ", ".join(f"('source', '{name}')" for name in _PROVIDER_SOURCES)
+_NAMES = ", ".join(f"'{name}'" for name in _PROVIDER_SOURCES)
 MIGRATIONS.append(
     (
         "0004_billed_records",
-        """
+        f"""
         CREATE TABLE billed_sources (
             source_id  INTEGER PRIMARY KEY     -- dims id of a source whose events are billed usage
         );
@@ -200,6 +204,8 @@ MIGRATIONS.append(
             UNIQUE (source_id, event_key)
         );
         CREATE INDEX billed_ts ON billed (ts);
+        INSERT OR IGNORE INTO dims (kind, value) VALUES {_VALUES};
+        INSERT INTO billed_sources (source_id) SELECT id FROM dims WHERE kind = 'source' AND value IN ({_NAMES});
         """,
     )
 )
