@@ -310,10 +310,16 @@ def timeline(ledger: Ledger, f: EventFilter, mode: str) -> list[Piece]:
     filter's bounds are not on quarter-hours), each with the instants of its first and last request."""
     if not f.on_buckets:
         return requests_between(ledger, f, mode, None, None)
-    t = _Table.of("rollup_qh", mode)
-    where, args = t.where(ledger, f)
-    sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
-           f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
+    if f.projects or f.sessions:
+        t = _Table.of("rollup_qh", mode)
+        where, args = t.where(ledger, f)
+        sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
+               f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
+        return _pieces(ledger, sql, args)
+    where, args = _Table.of("rollup_qh_model", mode).where(ledger, f)
+    m = MODE_COLUMN[mode]
+    sql = (f"SELECT bucket, first_ts, last_ts, source_id, model_id, requests, {', '.join(TOKEN_COLUMNS)},"
+           f" {m}_hi, {m}_lo, {m}_unpriced FROM rollup_qh_model WHERE {where} ORDER BY 1")  # fmt: skip
     return _pieces(ledger, sql, args)
 
 
