@@ -15,8 +15,9 @@ report), ``"cost"`` (a cost report, tokens zero) or both. Records that count nei
 (Claude Code analytics: who used which model under which plan) and must not be added to billed totals.
 
 To add a vendor: write ``providers/<slug>.py`` whose docstring documents the API (endpoint, parameters,
-response fields, units, delays, quirks), define ``PROVIDER = Provider(...)`` in it, and add the slug to
-``_MODULES`` below. Importing this package imports no HTTP or cloud library: the modules import httpx,
+response fields, units, delays, quirks), define ``PROVIDER = Provider(...)`` in it, add the slug to
+``_MODULES`` below, and list it as a billed source in a new ledger migration (as migration 4 lists these),
+so every connection knows to keep it out of the local totals from the start. Importing this package imports no HTTP or cloud library: the modules import httpx,
 boto3 and google-cloud-monitoring inside their functions.
 """
 
