@@ -144,6 +144,10 @@ def test_the_tray_reads_today_and_syncs_through_the_workspace(home, tmp_path, ve
         assert tray.last_error is None and tray.title == "tokledger: $0.30 today"  # the local logs only
         assert workspace.billed()["providers"] == ["anthropic_api"]  # and the providers were read
         assert host.dashboard_url == "http://127.0.0.1:8787/"
+        vendor.get(f"{BASE}/usage_report/messages").mock(return_value=httpx.Response(403, json={}))
+        tray.sync().join()
+        assert tray.title == "tokledger: $0.30 today (last sync failed)"
+        assert "anthropic_api" in tray.last_error and "wiring-secret" not in tray.last_error
 
 
 def test_tray_without_a_display(run_cli):

@@ -35,6 +35,9 @@ if TYPE_CHECKING:
     from tokledger.providers.sync import ProviderStore
 
 
+HELP = {"help_option_names": ["-h", "--help"]}  # as on the main group, also where a command runs on its own
+
+
 class VendorHost(Protocol):
     """What these commands need from the application (the workspace implements it)."""
 
@@ -101,12 +104,12 @@ def _emit(doc: Any) -> None:
     click.echo(json.dumps(doc, indent=2))
 
 
-@click.group("providers")
+@click.group("providers", context_settings=HELP)
 def providers_group() -> None:
     """The vendors' own usage and billing APIs (Anthropic, OpenAI, Cursor, Bedrock, Vertex)."""
 
 
-@providers_group.command("list")
+@providers_group.command("list", context_settings=HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def list_cmd(ctx: click.Context, as_json: bool) -> None:
@@ -141,7 +144,7 @@ def list_cmd(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{'':<14} last error: {r['last_error']}")
 
 
-@providers_group.command("sync")
+@providers_group.command("sync", context_settings=HELP)
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
@@ -171,7 +174,7 @@ def sync_cmd(ctx: click.Context, name: str | None, as_json: bool) -> None:
         ctx.exit(1)
 
 
-@providers_group.command("check")
+@providers_group.command("check", context_settings=HELP)
 @click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
@@ -200,7 +203,7 @@ def check_cmd(ctx: click.Context, name: str | None, as_json: bool) -> None:
         ctx.exit(1)
 
 
-@providers_group.command("import-csv")
+@providers_group.command("import-csv", context_settings=HELP)
 @click.argument("provider", type=click.Choice(["cursor"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
@@ -220,7 +223,7 @@ def import_csv_cmd(ctx: click.Context, provider: str, file: Path, as_json: bool)
         click.echo(f"{provider}: {len(records)} records imported from {file}, {skipped} rows skipped")
 
 
-@click.command("reconcile")
+@click.command("reconcile", context_settings=HELP)
 @click.option("--provider", "providers", metavar="A,B", help="Only these providers' bills (default: all).")
 @click.option("--since", metavar="YYYY-MM-DD", help="First UTC day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day.")
@@ -252,7 +255,7 @@ def reconcile_cmd(ctx: click.Context, providers: str | None, since: str | None, 
             click.echo(f"  {cause['cause']}: {cause['explanation']}")
 
 
-@click.command("billed")
+@click.command("billed", context_settings=HELP)
 @click.option("--provider", "providers", metavar="A,B", help="Only these providers (default: all).")
 @click.option("--since", metavar="YYYY-MM-DD", help="First UTC day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day.")
@@ -279,7 +282,7 @@ def billed_cmd(ctx: click.Context, providers: str | None, since: str | None, unt
         console.print(table)
 
 
-@click.command("tray")
+@click.command("tray", context_settings=HELP)
 @click.pass_context
 def tray_cmd(ctx: click.Context) -> None:
     """A system tray icon: today's cost; open the dashboard, sync now, quit."""

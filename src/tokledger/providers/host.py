@@ -103,9 +103,13 @@ class Vendors:
 
     def sync_now(self) -> None:
         """Read new usage from the local logs and every configured provider (the tray's "Sync now")."""
+        from tokledger.providers import ProviderError
+
         with self.workspace.reader() as reader:
             reader.sync(jobs=1)
-            reader.vendors.sync()
+            failed = [r.error for r in reader.vendors.sync() if not r.ok]
+        if failed:
+            raise ProviderError("; ".join(str(e) for e in failed))
 
     @property
     def dashboard_url(self) -> str:
