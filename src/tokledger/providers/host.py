@@ -123,8 +123,8 @@ class Vendors:
         from tokledger.providers.sync import error_key, read_watermark
         from tokledger.reports.format import iso, iso_time
 
-        store = self.provider_store()
-        held = billed.summary(self.workspace.ledger)
+        store = self.workspace.ledger  # the state table is all a status needs (no pricer)
+        held = billed.summary(store)
         out = []
         for name, provider in PROVIDERS.items():
             records, newest = held.get(name, (0, None))
