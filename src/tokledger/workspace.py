@@ -12,7 +12,7 @@ A workspace's connection belongs to the thread that uses it; a threaded face (th
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
     from tokledger.pricing import PriceEntry, Pricer
+    from tokledger.providers.host import Vendors
+    from tokledger.providers.sync import ProviderSyncReport
     from tokledger.reports import Query, Report
 
 AfterSync = Callable[["Workspace", "SyncReport"], None]
@@ -117,6 +119,20 @@ class Workspace:
                 hook(self, report)
         return report
 
+    @cached_property
+    def vendors(self) -> Vendors:
+        """The providers (the vendors' usage and billing APIs) over this workspace: settings, store, figures."""
+        from tokledger.providers.host import Vendors
+
+        return Vendors(self)
+
+    def sync_providers(
+        self, only_due: bool = True, names: Sequence[str] | None = None
+    ) -> list[ProviderSyncReport]:
+        """Read what the vendors counted and billed into the ledger: the configured providers (or ``names``);
+        with ``only_due``, only those whose interval has passed since their last sync (a daemon's cycle)."""
+        return self.vendors.sync(names, only_due=only_due)
+
     def reprice(self) -> tuple[int, int]:
         """Recompute every stored cost with the current table and overrides; (events, changed)."""
         from tokledger.ingest import reprice
@@ -138,17 +154,24 @@ class Workspace:
         return list(SOURCES)
 
     def known_sources(self) -> list[str]:
-        """Every registered source and every source the ledger holds events of (history outlives modules)."""
+        """Every registered source and provider, and every source the ledger holds events of (history
+        outlives modules)."""
         from tokledger.ledger import queries
+        from tokledger.providers import PROVIDERS
 
-        return sorted(set(self.source_names) | set(queries.source_counts(self.ledger)))
+        return sorted(set(self.source_names) | set(PROVIDERS) | set(queries.source_counts(self.ledger)))
 
     def query(self, params: Mapping[str, object], *, known: Collection[str] | None = None, dated: bool = True,
               label: Callable[[str], str] = str) -> Query:  # fmt: skip
         """A report query from CLI options or web parameters (see :func:`reports.query.query_from`)."""
-        from tokledger.reports.query import query_from
+        from tokledger.reports.query import query_from, split_list
 
-        known = self.source_names if known is None else known
+        if known is None:
+            known = self.source_names
+            if any(name not in known for name in split_list(params.get("source"))):
+                from tokledger.providers import PROVIDERS  # billed usage, selected only by name
+
+                known = [*known, *PROVIDERS]
         return query_from(params, self.config, known_sources=known, dated=dated, label=label)
 
     def keep_days(self, tz: ZoneInfo) -> None:
@@ -182,9 +205,22 @@ class Workspace:
         return event_list(self.ledger, query, limit)
 
     def sources(self) -> list[dict]:
+        """Every source's status, then the providers configured or holding records (accuracy "billed")."""
+        from tokledger.ledger import billed
         from tokledger.reports.status import source_status
 
-        return source_status(self.ledger)
+        rows = source_status(self.ledger)
+        if "providers" in self.config.sections or billed.summary(self.ledger):
+            rows += self.vendors.status()
+        return rows
+
+    def billed(
+        self, providers: Sequence[str] = (), since: date | None = None, until: date | None = None
+    ) -> dict:
+        """What the vendors billed per provider per UTC day and per model (:mod:`tokledger.reports.billed`)."""
+        from tokledger.reports.billed import billed_view
+
+        return billed_view(self.ledger, providers, since, until)
 
     def changed_elsewhere(self) -> int:
         """A number that changes whenever another connection commits to the ledger."""

@@ -152,6 +152,6 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, export, reports  # noqa: F401
+from tokledger.cli import admin, dashboards, export, reports, vendors  # noqa: F401
 
 export.register(cli, host=lambda app: app.workspace)

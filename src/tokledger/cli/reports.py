@@ -54,7 +54,7 @@ def _nothing_found(app: App, report, title: str | None) -> str:
     prefix = f"{title}: " if title else ""
     if report.kind != "today":
         return f"{prefix}no usage recorded for this selection."
-    status = app.workspace.sources()
+    status = [s for s in app.workspace.sources() if s["accuracy"] != "billed"]
     seen = [s for s in status if s["last_event"]]
     if not seen:
         looked = sum(len(s["paths"]) for s in status)

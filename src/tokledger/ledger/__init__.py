@@ -55,6 +55,8 @@ _OWN_TABLES = {
     "price_cache",
     "state",
     "rollup_zones",
+    "billed",
+    "billed_sources",
     *rollups.TABLES,
 }
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
@@ -119,6 +121,7 @@ class Ledger:
         self._days: dict[str, QuarterDays] = {}
         self._delta = rollups.Delta()
         self._new_from = 0  # the first id of the events the open transaction adds
+        self._billed: tuple[int, ...] | None = None
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
@@ -166,6 +169,7 @@ class Ledger:
             self.conn.execute("ROLLBACK")
             self._ids.clear()
             self._names.clear()
+            self._billed = None
             self._delta = rollups.Delta()
             if isinstance(exc, sqlite3.OperationalError):
                 raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
@@ -235,6 +239,12 @@ class Ledger:
             sql = f"SELECT id, value FROM dims WHERE id IN ({', '.join('?' * len(chunk))})"
             self._names.update(self.conn.execute(sql, chunk))
         return self._names
+
+    def billed_sources(self) -> tuple[int, ...]:
+        """The ids of the sources whose events are billed usage (the providers'; read once per connection)."""
+        if self._billed is None:
+            self._billed = tuple(r[0] for r in self.conn.execute("SELECT source_id FROM billed_sources"))
+        return self._billed
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -361,6 +371,15 @@ class Ledger:
                 self._count(new, values, ids)
                 self._count(old, *self._values(old, file_id), sign=-1)
         self.conn.executemany(_UPDATE, batch)
+
+    def remove_events(self, pairs: Iterable[tuple[int, EventRow]]) -> None:
+        """Delete stored events: ``(row id, stored row)`` pairs (inside a transaction)."""
+        ids = []
+        for row_id, old in pairs:
+            if row_id < self._new_from:  # an event of this transaction was never summed
+                self._count(old, *self._values(old, None), sign=-1)
+            ids.append((row_id,))
+        self.conn.executemany("DELETE FROM entries WHERE id = ?", ids)
 
     def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:
         """Every event with its row id, in id order (for re-pricing)."""

@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tokledger.reports import Query, Totals
@@ -90,6 +90,12 @@ class Refresher:
             for name in self.workspace.source_names
             if not self.query.sources or name in self.query.sources
         ]
+
+    def billed(self, days: int) -> dict:
+        """What the vendors billed over the last ``days`` UTC days (the billed view; never the local logs)."""
+        with self._lock:
+            until = self.clock().astimezone(UTC).date()
+            return self.workspace.billed(since=until - timedelta(days=days - 1), until=until)
 
     def prime(self, progress: ProgressFn | None = None) -> None:
         """Sync with a parser process per core; only while the program has no other thread."""

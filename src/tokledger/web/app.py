@@ -3,8 +3,10 @@
 Every ``/api`` answer comes from the report API the command line uses and has the CLI's shape:
 ``/api/<kind>`` (daily, weekly, monthly, session, project, model, today) returns exactly
 ``tokledger <kind> --json``; ``/api/graph`` is ``tokledger graph --json``; ``/api/sources`` is
-``tokledger sources --json``. ``/metrics`` is the ledger's totals for a Prometheus to scrape, with the
-names of the daemon's remote write (:mod:`tokledger.exporters.series`). Query parameters are the CLI's options: ``since``, ``until``, ``year``,
+``tokledger sources --json``; ``/api/billed`` is ``tokledger billed --json`` (what the vendors billed,
+apart from the local logs every other view sums). ``/metrics`` is the ledger's totals for a Prometheus to
+scrape, with the names of the daemon's remote write (:mod:`tokledger.exporters.series`). Query parameters
+are the CLI's options: ``since``, ``until``, ``year``,
 ``source``, ``model``, ``project``, ``timezone``, ``mode``, ``breakdown`` (plus ``start_of_week`` for weekly,
 ``id`` for session, ``session_length``/``token_limit``/``active`` for blocks). A bad value is a 400 with
 ``{"error": "..."}``.
@@ -146,6 +148,26 @@ def view_sources(backend: Backend, params) -> bytes:
     return backend.cached(("sources",), compute)
 
 
+def view_billed(backend: Backend, params) -> bytes:
+    """``tokledger billed --json``: what the vendors billed (``provider``, ``since``, ``until``: UTC days)."""
+    from tokledger.providers import PROVIDERS
+    from tokledger.reports.query import split_list
+
+    providers = split_list(params.get("provider"))
+    for name in providers:
+        if name not in PROVIDERS:
+            raise OptionError(f"provider: unknown provider {name!r} (known: {', '.join(PROVIDERS)})")
+    since, until = (parse_day(params[n], n) if params.get(n) else None for n in ("since", "until"))
+    if since and until and since > until:
+        raise OptionError(f"since {since} is after until {until}")
+
+    def compute():
+        with backend.reader() as workspace:
+            return _dumps(workspace.billed(providers, since, until))
+
+    return backend.cached(("billed", providers, since, until), compute)
+
+
 def view_blocks(backend: Backend, params) -> bytes:
     from tokledger.reports import render
 
@@ -252,6 +274,7 @@ def create_app(backend: Backend, *, host: str = "127.0.0.1") -> Starlette:
         Route("/api/day/{day}", _api(view_day)),
         Route("/api/sources", _api(view_sources)),
         Route("/api/blocks", _api(view_blocks)),
+        Route("/api/billed", _api(view_billed)),
         Route("/api/palettes", _api(view_palettes)),
         Route("/api/{kind}", _api(view_report)),
         Route("/metrics", _metrics),
@@ -274,6 +297,7 @@ def warm(backend: Backend) -> None:
         view_overview(backend, {"year": str(year)})
         view_report(backend, "model", {"year": str(year), "breakdown": "1"})
         view_report(backend, "monthly", {})
+        view_billed(backend, {})
         entry = next((y for y in graph["years"] if y["year"] == year and y["last_day"]), None)
         end = date.fromisoformat(entry["last_day"]) if entry else date(year, 12, 31)
         since = (end - timedelta(days=89)).isoformat()
