@@ -16,6 +16,7 @@ created the same way. A database that other software made is refused before anyt
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -85,6 +86,16 @@ class FileState:
     tail_hash: bytes | None
     events: int
     skipped: int
+    reasons_json: str = "{}"
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Why records of the file were skipped: reason → count."""
+        try:
+            found = json.loads(self.reasons_json or "{}")
+        except ValueError:
+            found = {}
+        return found if isinstance(found, dict) else {}
 
 
 def _create_private(path: Path) -> None:
@@ -239,22 +250,26 @@ class Ledger:
     # -- files ---------------------------------------------------------------------------------------
 
     def file_states(self, source: str | None = None) -> dict[str, FileState]:
-        sql = "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped FROM files"
+        sql = ("SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, skip_reasons"
+               " FROM files")  # fmt: skip
         rows = self.conn.execute(sql + " WHERE source = ?", (source,)) if source else self.conn.execute(sql)
         return {row[2]: FileState(*row) for row in rows}
 
     def save_file(
         self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,
-        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int,
+        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int, reasons: dict[str, int] | None = None,
     ) -> int:  # fmt: skip
-        """Insert or update a file checkpoint; returns the file id. Call inside a transaction."""
+        """Insert or update a file checkpoint (``reasons``: why its ``skipped`` records were skipped);
+        returns the file id. Call inside a transaction."""
         row = self.conn.execute(
             "INSERT INTO files (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped,"
-            " synced_ms) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET source = excluded.source,"
-            " size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, offset = excluded.offset,"
-            " tail_hash = excluded.tail_hash, events = excluded.events,"
-            " skipped = excluded.skipped, synced_ms = excluded.synced_ms RETURNING id",
-            (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, synced_ms),
+            " synced_ms, skip_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
+            " source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,"
+            " offset = excluded.offset, tail_hash = excluded.tail_hash, events = excluded.events,"
+            " skipped = excluded.skipped, synced_ms = excluded.synced_ms, skip_reasons = excluded.skip_reasons"
+            " RETURNING id",
+            (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, synced_ms,
+             json.dumps(reasons or {}, sort_keys=True)),
         ).fetchone()
         return row[0]
 

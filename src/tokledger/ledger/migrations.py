@@ -166,6 +166,16 @@ MIGRATIONS.append(
     )
 )
 
+# Schema 4: why each file's skipped records were skipped (reason → count, JSON), for `sources` and `sync`.
+MIGRATIONS.append(
+    (
+        "0004_skip_reasons",
+        """
+        ALTER TABLE files ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';
+        """,
+    )
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
