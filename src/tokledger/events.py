@@ -20,6 +20,7 @@ outside them raises :class:`Skip`, whose message is the reason counted for it.
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -63,7 +64,7 @@ def token_count(value: int | None) -> int:
     return value
 
 
-def logged_cost(value: Decimal | float | int | None) -> Decimal | None:
+def logged_cost(value: Decimal | float | None) -> Decimal | None:
     """A cost a log recorded, in USD: None stays None; NaN, infinite, negative or huge is :class:`Skip`."""
     if value is None:
         return None
@@ -80,11 +81,11 @@ def logged_cost(value: Decimal | float | int | None) -> Decimal | None:
     return value
 
 
-def instant_ms(ms: int | float | None) -> datetime:
+def instant_ms(ms: float | None) -> datetime:
     """Epoch milliseconds as a UTC instant; missing, or outside the plausible window, is :class:`Skip`."""
     if ms is None:
         raise Skip("no timestamp")
-    if ms != ms or not _EARLIEST_MS <= ms <= time.time() * 1000 + FUTURE.total_seconds() * 1000:
+    if math.isnan(ms) or not _EARLIEST_MS <= ms <= time.time() * 1000 + FUTURE.total_seconds() * 1000:
         raise Skip("timestamp out of range")
     return _EPOCH + timedelta(milliseconds=ms)
 

@@ -268,8 +268,19 @@ class Ledger:
             " offset = excluded.offset, tail_hash = excluded.tail_hash, events = excluded.events,"
             " skipped = excluded.skipped, synced_ms = excluded.synced_ms, skip_reasons = excluded.skip_reasons"
             " RETURNING id",
-            (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, synced_ms,
-             json.dumps(reasons or {}, sort_keys=True)),
+            (
+                source,
+                path,
+                size,
+                mtime_ns,
+                inode,
+                offset,
+                tail_hash,
+                events,
+                skipped,
+                synced_ms,
+                json.dumps(reasons or {}, sort_keys=True),
+            ),
         ).fetchone()
         return row[0]
 

@@ -50,7 +50,9 @@ class ParseResult:
         self._end_offset = end_offset
         self._reasons = dict(reasons or {})
         if skipped > sum(self._reasons.values()):
-            self._reasons["malformed"] = self._reasons.get("malformed", 0) + skipped - sum(self._reasons.values())
+            self._reasons["malformed"] = (
+                self._reasons.get("malformed", 0) + skipped - sum(self._reasons.values())
+            )
 
     def stream(self) -> Iterator[list[UsageEvent]]:
         """The events in batches, each batch once; the counts are final when it ends."""
@@ -64,7 +66,9 @@ class ParseResult:
         self._end_offset = end
         self._reasons = dict(reasons)
         if skipped > sum(self._reasons.values()):
-            self._reasons["malformed"] = self._reasons.get("malformed", 0) + skipped - sum(self._reasons.values())
+            self._reasons["malformed"] = (
+                self._reasons.get("malformed", 0) + skipped - sum(self._reasons.values())
+            )
 
     def _drain(self) -> None:
         if self._batches is not None:

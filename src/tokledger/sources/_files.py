@@ -64,10 +64,14 @@ def read_regular(path: Path | str) -> bytes:
         return f.read()
 
 
+def strip_bom(data: bytes) -> bytes:
+    """A document without the byte-order mark some editors put in front of it."""
+    return data.removeprefix(BOM)
+
+
 def read_document(path: Path | str) -> bytes:
     """A whole JSON document, without a leading byte-order mark."""
-    data = read_regular(path)
-    return data[len(BOM) :] if data.startswith(BOM) else data
+    return strip_bom(read_regular(path))
 
 
 def read_text(path: Path | str) -> str | None:

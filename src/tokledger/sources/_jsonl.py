@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-
 from tokledger.events import FUTURE, UsageEvent, check, merge_into
 from tokledger.sources import ParseResult
 from tokledger.sources._files import BOM, open_regular
