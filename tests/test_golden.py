@@ -56,7 +56,7 @@ def _run(db: Path, corpus: Path, args: list[str]) -> dict:
         args.append("--no-sync")
     result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return _normalized(json.loads(result.output), args[0], str(corpus))
+    return _normalized(json.loads(result.stdout), args[0], str(corpus))
 
 
 def _normalized(doc, command: str, corpus: str):

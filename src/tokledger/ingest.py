@@ -47,7 +47,7 @@ from tokledger.ledger.rows import decode_rows, encode_rows
 from tokledger.pricing import Pricer
 from tokledger.sources import SOURCES, ParseResult, Source
 from tokledger.sources._files import NotRegular
-from tokledger.sources._records import Skips, plus
+from tokledger.sources._records import Skips, plus, reason_text
 
 TAIL = 1024
 PARALLEL_MIN_BYTES = 8 << 20
@@ -94,6 +94,19 @@ class SyncReport:
     def notices(self) -> list[str]:
         """Every one-line notice of this sync, each naming its source."""
         return [f"{s.name}: {n}" for s in self.sources.values() for n in s.notices]
+
+    def summary(self) -> str | None:
+        """One line on what this sync could not read, for a report to print on stderr (None: nothing)."""
+        parts = []
+        if self.notices:
+            parts.append(f"{len(self.notices)} notice{'s' * (len(self.notices) > 1)} ({self.notices[0]}"
+                         + (", ..." if len(self.notices) > 1 else "") + ")")  # fmt: skip
+        skipped = sum(self.reasons.values())
+        if skipped:
+            parts.append(f"{skipped} record{'s' * (skipped > 1)} skipped ({reason_text(self.reasons)})")
+        if not parts:
+            return None
+        return "tokledger: reading logs: " + "; ".join(parts) + " — `tokledger sync -v` for details"
 
     @property
     def reasons(self) -> dict[str, int]:
@@ -484,17 +497,13 @@ def sync(
     if strict:
         problems = [f"{sr.name}: {n}" for sr in report.sources.values() for n in sr.notices]
         problems += [
-            f"{f.path}: {f.skipped} malformed lines skipped ({_reason_text(f.reasons)})"
+            f"{f.path}: {f.skipped} malformed lines skipped ({reason_text(f.reasons)})"
             for f in report.files
             if f.skipped
         ]
         if problems:
             raise SourceError(problems[0] + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""))
     return report
-
-
-def _reason_text(reasons: dict[str, int]) -> str:
-    return ", ".join(f"{n} {why}" for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def reprice(ledger: Ledger, pricer: Pricer, fingerprint: str | None = None) -> tuple[int, int]:

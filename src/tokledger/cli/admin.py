@@ -20,30 +20,34 @@ def sync_cmd(
     app: App, source: str | None, jobs: int | None, strict: bool, verbose: bool, as_json: bool
 ) -> None:
     """Read new usage from every source into the ledger (reports do this first on their own)."""
-    report = app.sync(parse_sources(app, source) or None, jobs=jobs, strict=strict, quiet=as_json)
+    report = app.sync(
+        parse_sources(app, source) or None, jobs=jobs, strict=strict, quiet=as_json, notify=False
+    )
     if as_json:
         click.echo(json.dumps({
             "seconds": round(report.seconds, 3),
             "sources": {name: {"files": s.files, "read": s.read, "events": s.events, "skipped": s.skipped,
-                               "notices": s.notices} for name, s in report.sources.items()},
+                               "reasons": s.reasons, "notices": s.notices} for name, s in report.sources.items()},
             "files": [f.__dict__ for f in report.files if f.action != "unchanged" or verbose],
         }, indent=2))  # fmt: skip
         return
+    from tokledger.reports.format import printable
+    from tokledger.sources._records import reason_text
+
     for name, s in report.sources.items():
-        click.echo(
-            f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {s.skipped} lines skipped"
-        )
+        skipped = f"{s.skipped} lines skipped" + (f" ({reason_text(s.reasons)})" if s.reasons else "")
+        click.echo(f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {skipped}")
         for notice in s.notices:
-            click.echo(f"  notice: {notice}")
+            click.echo(f"  notice: {printable(notice)}")
     if verbose:
         for f in report.files:
             if f.action != "unchanged":
-                extra = (
-                    f" ({f.error})"
-                    if f.error
-                    else f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped"
-                )
-                click.echo(f"  {f.action:<9} {f.path}{extra}")
+                if f.error:
+                    extra = f" ({printable(f.error)})"
+                else:
+                    why = f" ({reason_text(f.reasons)})" if f.reasons else ""
+                    extra = f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped{why}"
+                click.echo(f"  {f.action:<9} {printable(f.path)}{extra}")
         unchanged = sum(f.action == "unchanged" for f in report.files)
         click.echo(f"  unchanged {unchanged} files")
     click.echo(f"done in {report.seconds:.2f}s")
@@ -56,25 +60,29 @@ def sync_cmd(
 def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
     """Every known source: where it looks, files, events, skipped lines and the last sync."""
     if not no_sync:
-        app.sync(quiet=True)
+        app.sync(quiet=True, notify=False)
     out = app.workspace.sources()
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
+    from rich.markup import escape
     from rich.table import Table
+
+    from tokledger.reports.format import printable
 
     table = Table(header_style="bold")
     for col in ("Source", "Accuracy", "Paths", "Files", "Events", "Skipped", "Last event", "Last sync"):
         table.add_column(col, justify="right" if col in ("Files", "Events", "Skipped") else "left")
     for s in out:
-        table.add_row(s["source"], s["accuracy"], "\n".join(s["paths"]) or "-", f"{s['files']:,}",
+        paths = "\n".join(escape(printable(p)) for p in s["paths"])
+        table.add_row(s["source"], s["accuracy"], paths or "-", f"{s['files']:,}",
                       f"{s['events']:,}", f"{s['skipped_lines']:,}", (s["last_event"] or "-")[:19],
                       (s["last_sync"] or "never")[:19])  # fmt: skip
     console = make_console()
     console.print(table)
     for s in out:
         for notice in s["notices"]:
-            console.print(f"{s['source']}: {notice}")
+            console.print(escape(printable(f"{s['source']}: {notice}")))
 
 
 @cli.command("prices")

@@ -30,7 +30,7 @@ import msgspec
 
 from tokledger.errors import LedgerError
 from tokledger.ledger import rollups
-from tokledger.ledger.migrations import migrate
+from tokledger.ledger.migrations import SCHEMA_VERSION, migrate
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
     EventRow,
@@ -110,14 +110,25 @@ def _create_private(path: Path) -> None:
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
-    """A database with tables but no tokledger schema belongs to another program: touch nothing."""
-    if conn.execute("PRAGMA user_version").fetchone()[0]:
-        return
+    """A database with tables but no tokledger schema belongs to another program: touch nothing.
+
+    Migrations set ``user_version`` in the transaction that creates the tables, so a ledger of this or an
+    older release has a version and the checkpoint table with its digest column; an empty file (a new
+    ledger) has neither tables nor a version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    if tables and not tables <= _OWN_TABLES:
+    if (not tables and not version) or version > SCHEMA_VERSION:
+        return  # a new ledger; or one of a newer release, which the migrations refuse by name
+    ours = (
+        version
+        and {"files", "state"} & tables
+        and "tail_hash" in {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('files')")}
+    )
+    if not ours or not tables <= _OWN_TABLES:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
         raise LedgerError(
-            f"{path} is a database of another program (tables {', '.join(sorted(tables)[:3])}, ...), "
-            "not a tokledger ledger; choose another --db path"
+            f"{path} is a database of another program (tables {shown or 'none'}), not a tokledger ledger;"
+            " choose another --db path"
         )
 
 

@@ -39,10 +39,10 @@ def reason(exc: BaseException) -> str:
         return "invalid UTF-8"
     if isinstance(exc, RecursionError):
         return "nested too deeply"
+    if isinstance(exc, msgspec.ValidationError):  # a subclass of DecodeError
+        return "number out of range" if "out of range" in str(exc) else "wrong field type"
     if isinstance(exc, msgspec.DecodeError):
         return "truncated JSON" if "truncated" in str(exc) else "not JSON"
-    if isinstance(exc, msgspec.ValidationError):
-        return "number out of range" if "out of range" in str(exc) else "wrong field type"
     if isinstance(exc, OverflowError | OSError):
         return "number out of range"
     if isinstance(exc, InvalidOperation):
@@ -69,3 +69,8 @@ def plus(*counts: dict[str, int]) -> Skips:
         for why, n in c.items():
             out.add(why, n)
     return out
+
+
+def reason_text(reasons: dict[str, int]) -> str:
+    """Skip reasons as ``2 not JSON, 1 cost out of range`` (most frequent first)."""
+    return ", ".join(f"{n} {why}" for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
