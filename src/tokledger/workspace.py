@@ -12,7 +12,7 @@ A workspace's connection belongs to the thread that uses it; a threaded face (th
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -116,6 +116,40 @@ class Workspace:
 
         self._pricer = None
         return reprice(self.ledger, Pricer(self.config.prices), self.fingerprint)
+
+    def doctor(self, *, fix: bool = False) -> dict:
+        """What is wrong with the ledger — events no log can have produced (by reason, with a few examples)
+        and rollups that differ from their events — and, with ``fix``, what was repaired."""
+        from tokledger.events import FUTURE
+
+        latest = int((datetime.now(UTC) + FUTURE).timestamp() * 1000)
+        found = self.ledger.impossible_events(latest)
+        reasons: dict[str, int] = {}
+        for _, _, _, why in found:
+            reasons[why] = reasons.get(why, 0) + 1
+        differences = [] if found else self.ledger.rollup_differences()
+        doc = {"impossible_events": len(found), "reasons": reasons,
+               "examples": [{"key": key, "reason": why} for _, _, key, why in found[:5]],
+               "rollup_differences": differences[:10], "fixed": False}  # fmt: skip
+        if fix and (found or differences):
+            if found:
+                self.ledger.delete_impossible(latest)
+            if self.ledger.rollup_differences():
+                self.ledger.rebuild_rollups()
+            doc["fixed"] = True
+        return doc
+
+    def prune(self, before: date | None, after: date | None, tz: ZoneInfo) -> int:
+        """Delete the events before the local day ``before`` and after the local day ``after`` (in ``tz``),
+        rollups following; returns how many were deleted."""
+        from tokledger.events import FUTURE
+
+        def midnight(day: date) -> int:
+            return int(datetime.combine(day, time(), tz).timestamp() * 1000)
+
+        latest = int((datetime.now(UTC) + FUTURE).timestamp() * 1000)
+        after_ms = midnight(after + timedelta(days=1)) if after else None
+        return self.ledger.prune(midnight(before) if before else None, after_ms, latest)
 
     def price_entry(self, model: str, when: datetime, provider: str | None = None) -> PriceEntry | None:
         return self.pricer.entry(model, when, provider)

@@ -162,4 +162,4 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, reports  # noqa: F401
+from tokledger.cli import admin, dashboards, reports, upkeep  # noqa: F401

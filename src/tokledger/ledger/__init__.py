@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from tokledger.errors import LedgerError
-from tokledger.ledger import rollups
+from tokledger.ledger import repair, rollups
 from tokledger.ledger.migrations import SCHEMA_VERSION, migrate
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
@@ -444,6 +444,41 @@ class Ledger:
         with self.transaction():
             rollups.rebuild_all(self.conn, self._zones())
             self._delta = rollups.Delta(self._zones())
+
+    # -- taking events out ---------------------------------------------------------------------------
+
+    def impossible_events(self, latest_ms: int) -> list[tuple[int, int, str, str]]:
+        """``(row id, ts, event key, reason)`` of events no log can have produced: outside the bounds the
+        parsers apply (:mod:`tokledger.events`), with instants up to ``latest_ms``."""
+        return repair.impossible(self.conn, repair.bounds(latest_ms))
+
+    def delete_impossible(self, latest_ms: int) -> int:
+        """Delete :meth:`impossible_events`, rollups following; returns how many."""
+        bounds = repair.bounds(latest_ms)
+        where = " OR ".join(f"({cond})" for _, cond in repair.REASONS)
+        with self.transaction():
+            n = repair.delete(self.conn, where, bounds, self._zones(), (bounds["earliest"], bounds["latest"]))
+            self._delta = rollups.Delta(self._zones())
+        return n
+
+    def prune(self, before_ms: int | None, after_ms: int | None, latest_ms: int) -> int:
+        """Delete the events before ``before_ms`` and from ``after_ms`` on (either may be None), rollups
+        following; returns how many. Their files keep their checkpoints, so they are not read again."""
+        clauses, args = [], []
+        if before_ms is not None:
+            clauses.append("ts < ?")
+            args.append(before_ms)
+        if after_ms is not None:
+            clauses.append("ts >= ?")
+            args.append(after_ms)
+        if not clauses:
+            return 0
+        bounds = repair.bounds(latest_ms)
+        with self.transaction():
+            n = repair.delete(self.conn, " OR ".join(clauses), args, self._zones(),
+                              (bounds["earliest"], bounds["latest"]))  # fmt: skip
+            self._delta = rollups.Delta(self._zones())
+        return n
 
 
 def _reason(exc: sqlite3.Error) -> str:
