@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
     from tokledger.pricing import PriceEntry, Pricer
+    from tokledger.pricing.catalogue import Catalogue
+    from tokledger.pricing.update import Kept
     from tokledger.reports import Query, Report
 
 AfterSync = Callable[["Workspace", "SyncReport"], None]
@@ -68,16 +70,19 @@ class Workspace:
 
     @cached_property
     def fingerprint(self) -> str:
+        """Names the prices in use: the installed table, and the price data the ledger keeps, if any."""
         from tokledger.pricing import table_fingerprint
 
-        return table_fingerprint()
+        kept = self.kept_prices()
+        return table_fingerprint() + (f"; price data {kept.digest}" if kept else "")
 
     @property
     def pricer(self) -> Pricer:
         if self._pricer is None:
             from tokledger.pricing import Pricer
 
-            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint))
+            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint),
+                                  catalogue=self._kept_catalogue)  # fmt: skip
         return self._pricer
 
     def reader(self) -> Workspace:
@@ -115,7 +120,66 @@ class Workspace:
         from tokledger.pricing import Pricer
 
         self._pricer = None
-        return reprice(self.ledger, Pricer(self.config.prices), self.fingerprint)
+        return reprice(
+            self.ledger, Pricer(self.config.prices, catalogue=self._kept_catalogue), self.fingerprint
+        )
+
+    # -- price data ------------------------------------------------------------------------------------
+
+    def kept_prices(self) -> Kept | None:
+        """What the ledger records about the price data it keeps (``prices update``), or None."""
+        from tokledger.pricing.update import STATE_META, Kept
+
+        return Kept.from_json(self.ledger.get_state(STATE_META))
+
+    def _kept_catalogue(self) -> Catalogue | None:
+        from tokledger.pricing.update import STATE_CATALOGUE, decode
+
+        text = self.ledger.get_state(STATE_CATALOGUE) if self.kept_prices() else None
+        return decode(text) if text else None
+
+    def update_prices(self, url: str | None = None) -> dict:
+        """Fetch the newest published price data (with the kept ETag), keep it, and reprice what it
+        changes: ``{"updated", "events", "repriced", "kept"}``; a one-line error when it cannot be had."""
+        from dataclasses import asdict
+
+        from tokledger.pricing.update import DEFAULT_URL, STATE_CATALOGUE, STATE_META, encode, fetch
+
+        previous = self.kept_prices()
+        got = fetch(url or (previous.url if previous else DEFAULT_URL), previous)
+        with self.ledger.transaction():
+            if got.catalogue is not None:
+                self.ledger.set_state(STATE_CATALOGUE, encode(got.catalogue))
+            self.ledger.set_state(STATE_META, got.kept.to_json())
+        events = changed = 0
+        if got.catalogue is not None:
+            self.__dict__.pop("fingerprint", None)
+            events, changed = self.reprice()
+        return {"updated": got.catalogue is not None, "events": events, "repriced": changed,
+                "kept": asdict(got.kept)}  # fmt: skip
+
+    def update_prices_if_due(self, every: timedelta = timedelta(days=1)) -> dict | None:
+        """:meth:`update_prices` when the last look is older than ``every`` (what a daemon calls on each
+        cycle); None when not due. Offline it raises, and the prices in use stay."""
+        kept = self.kept_prices()
+        if kept is not None and datetime.now(UTC) - datetime.fromisoformat(kept.checked) < every:
+            return None
+        return self.update_prices()
+
+    def price_data(self) -> dict:
+        """Which price data prices new events and how old it is: ``origin`` (fetched | bundled), ``date``
+        (the day it dates from), ``age_days``, and ``url`` / ``fetched`` or ``genai_prices``."""
+        from tokledger.pricing.catalogue import data_date
+
+        kept = self.kept_prices()
+        today = datetime.now(UTC).date()
+        if kept is not None:
+            day = kept.data_date
+            return {"origin": "fetched", "date": day.isoformat(), "age_days": (today - day).days, "url": kept.url,
+                    "fetched": kept.fetched, "checked": kept.checked}  # fmt: skip
+        version, day = data_date()
+        return {"origin": "bundled", "genai_prices": version, "date": day.isoformat() if day else None,
+                "age_days": (today - day).days if day else None}  # fmt: skip
 
     def doctor(self, *, fix: bool = False) -> dict:
         """What is wrong with the ledger — events no log can have produced (by reason, with a few examples)

@@ -89,16 +89,27 @@ def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
 @click.argument("model")
 @click.option("--at", "at", metavar="YYYY-MM-DD", help="The price in force on this day (default: now).")
 @click.option("--provider", help="Provider hint (anthropic, openai, google, ...).")
+@click.option("--url", metavar="URL", help="With `update`: where the genai-prices data file is published.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_json: bool) -> None:
-    """Which price entry MODEL matches and its rates in USD per million tokens."""
+def prices_cmd(
+    app: App, model: str, at: str | None, provider: str | None, url: str | None, as_json: bool
+) -> None:
+    """Which price entry MODEL matches, its rates in USD per million tokens and how old the price data is.
+
+    `tokledger prices update` fetches the newest published genai-prices data (asking with the ETag of the
+    copy kept, so an unchanged file costs one short answer), keeps it in the ledger and reprices what it
+    changes; offline the prices in use stay."""
+    if model == "update":
+        _update(app, url, as_json)
+        return
     from datetime import UTC, datetime, time
 
     from tokledger.reports.periods import parse_day
 
     when = datetime.combine(parse_day(at, "--at"), time(12), UTC) if at else datetime.now(UTC)
     entry = app.workspace.price_entry(model, when, provider)
+    data = app.workspace.price_data()
     if entry is None:
         raise click.ClickException(f"no price known for {model!r}: its usage is reported as unpriced "
                                    f"(add [prices.\"{model}\"] to {app.config_path} to price it)")  # fmt: skip
@@ -106,7 +117,7 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
         "model": model, "matched": entry.model_id, "provider": entry.provider_id, "basis": entry.basis,
         "at": when.date().isoformat(), "per_million_tokens": {k: str(v) for k, v in entry.base.per_mtok().items()},
         "tiers": [{"above_input_tokens": t, "per_million_tokens": {k: str(v) for k, v in r.per_mtok().items()}}
-                  for t, r in entry.tiers],
+                  for t, r in entry.tiers], "price_data": data,
     }  # fmt: skip
     if as_json:
         click.echo(json.dumps(doc, indent=2))
@@ -121,6 +132,28 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
             click.echo(f"  {label}:")
         for key, value in rates.items():
             click.echo(f"    {key:<15} ${value} / Mtok")
+    click.echo(_age_line(data))
+
+
+def _age_line(data: dict) -> str:
+    age = "" if data["age_days"] is None else f", {data['age_days']} days old"
+    if data["origin"] == "fetched":
+        return f"price data: fetched from {data['url']} on {data['fetched'][:10]} (dated {data['date']}{age})"
+    hint = "; `tokledger prices update` fetches newer prices" if (data["age_days"] or 0) > 30 else ""
+    return f"price data: bundled genai-prices {data['genai_prices']} of {data['date']}{age}{hint}"
+
+
+def _update(app: App, url: str | None, as_json: bool) -> None:
+    result = app.workspace.update_prices(url)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    kept = result["kept"]
+    if not result["updated"]:
+        click.echo(f"price data unchanged since {kept['fetched'][:10]} ({kept['url']})")
+        return
+    click.echo(f"kept price data of {kept['last_modified'] or kept['fetched'][:10]}: {kept['providers']} providers, "
+               f"{kept['models']:,} models; repriced {result['events']:,} events: {result['repriced']:,} changed")  # fmt: skip
 
 
 @cli.command("reprice")
