@@ -68,6 +68,8 @@ def _normalized(doc, command: str, corpus: str):
             # Reasons are recorded since schema 4: an upgraded ledger knows only the count.
             assert sum(s.pop("skipped_reasons").values()) == s["skipped_lines"]
             s["paths"] = [p.replace(corpus, "<corpus>") for p in s["paths"]]
+            if not s["found"]:  # a source newer than the fixture ledger has no paths recorded there yet
+                s["paths"] = []
     elif command == "events":
         for e in doc["events"]:
             if e["file"]:

@@ -128,6 +128,10 @@ _MODULES = (
     "pi",
     "openclaw",
     "crush",
+    "cline",
+    "roo_code",
+    "kilo_code",
+    "factory_droid",
 )
 
 
