@@ -442,6 +442,19 @@ def test_a_read_only_ledger_names_the_file_and_no_sync(run_cli, tmp_path, home):
     run_cli("daily", "--no-sync")
 
 
+def test_a_ledger_that_cannot_be_written_says_which_and_what_to_do(tmp_path):
+    """Whoever runs the tests (root writes read-only files): a connection SQLite opened read-only."""
+    from tokledger.errors import LedgerError
+    from tokledger.ledger import Ledger
+
+    Ledger.open(tmp_path / "ro.db").close()
+    ledger = Ledger.open(tmp_path / "ro.db")
+    ledger.conn.close()
+    ledger.conn = sqlite3.connect(f"file:{tmp_path / 'ro.db'}?mode=ro", uri=True, isolation_level=None)
+    with pytest.raises(LedgerError, match="ro.db: the file is read-only .*--no-sync"):
+        ledger.set_state("a", "b")
+
+
 def test_a_closed_pipe_ends_quietly(home, tmp_path):
     write(home, f"{PROJECT}/s1.jsonl", GOOD)
     env = {**os.environ, "HOME": str(home), "TOKLEDGER_DB": str(tmp_path / "p.db"), "CLAUDE_CONFIG_DIR": "",

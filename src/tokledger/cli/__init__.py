@@ -128,7 +128,7 @@ class _Group(click.Group):
             if ctx.obj is not None and ctx.obj.debug:
                 raise
             raise click.ClickException(
-                f"{type(exc).__name__}: {exc} (run with --debug for the traceback)"
+                f"{type(exc).__name__}: {exc} (run with --debug for the traceback; `tokledger doctor` checks the ledger)"
             ) from None
 
 

@@ -80,7 +80,13 @@ def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
                       (s["last_sync"] or "never")[:19])  # fmt: skip
     console = make_console()
     console.print(table)
+    from tokledger.sources._records import reason_text
+
     for s in out:
+        if s["skipped_reasons"]:
+            console.print(
+                f"{s['source']}: {s['skipped_lines']:,} lines skipped ({reason_text(s['skipped_reasons'])})"
+            )
         for notice in s["notices"]:
             console.print(escape(printable(f"{s['source']}: {notice}")))
 

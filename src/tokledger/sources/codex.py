@@ -403,7 +403,12 @@ def parse(path: Path, start: int = 0) -> ParseResult:
     state = ScanState(end_offset=start)
     skips = Skips()
     for raw in scan(path, start, b'"type"', state):
-        if not any(mark in raw for mark in _MARKS):
+        if not (
+            b"token_count" in raw
+            or b"turn_context" in raw
+            or b"session_meta" in raw
+            or b"task_started" in raw
+        ):
             continue
         try:
             reader.feed(raw, collect=True)
