@@ -40,7 +40,7 @@ def generate(path: Path, size_mb: int, seed: int = 7) -> tuple[int, int, int]:
                 "requestId": f"req_{lines:07d}", "cwd": "/home/dev/big",
                 "message": {"id": f"msg_{lines:07d}", "model": MODELS[lines % 3], "role": "assistant",
                             "usage": {"input_tokens": i, "output_tokens": o, "cache_read_input_tokens": 0}},
-                "pad": "x" * rng.randint(0, 100),
+                "pad": "x" * rng.randint(0, 76),
             }, separators=(",", ":")) + "\n"  # fmt: skip
             f.write(line)
             written += len(line)

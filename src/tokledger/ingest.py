@@ -20,7 +20,8 @@ A large first import parses files on every core while the main process writes, i
 
 Memory stays bounded whatever a file holds: a file of more than :data:`STREAM_MIN_BYTES` to read is
 parsed in the main process and its events are priced and written in batches as its parser hands them on
-(:meth:`tokledger.sources.ParseResult.stream`), all in one transaction with its checkpoint, so it is
+(:meth:`tokledger.sources.ParseResult.stream`; the JSON Lines sources built on ``_jsonl.read_events`` hand
+on at most 16,384 at a time, the others one batch), all in one transaction with its checkpoint, so it is
 still recorded wholly or not at all; smaller files go to the parser processes and are written several
 per transaction. Every event is checked against the bounds of :func:`tokledger.events.check` and its
 calculated cost against :data:`MAX_COST_PUSD`; one outside them is skipped and counted with its reason.
@@ -34,7 +35,7 @@ import stat
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import blake2b
 from pathlib import Path
@@ -48,74 +49,14 @@ from tokledger.pricing import Pricer
 from tokledger.sources import SOURCES, ParseResult, Source
 from tokledger.sources._files import NotRegular
 from tokledger.sources._records import Skips, plus, reason_text
+from tokledger.sync_result import FileReport, SourceReport, SyncReport
+
+__all__ = ["FileReport", "ProgressFn", "SourceReport", "SyncReport", "reprice", "sync"]
 
 TAIL = 1024
 PARALLEL_MIN_BYTES = 8 << 20
 STREAM_MIN_BYTES = 32 << 20
 MAX_COST_PUSD = int(MAX_COST_USD) * PUSD_PER_USD
-
-
-@dataclass
-class FileReport:
-    source: str
-    path: str
-    action: str  # "new", "appended", "reread", "unchanged", "error"
-    bytes_read: int = 0
-    events: int = 0
-    skipped: int = 0
-    error: str | None = None
-    reasons: dict[str, int] = field(default_factory=dict)
-    """Why records were skipped: reason → count (adds up to ``skipped``)."""
-
-
-@dataclass
-class SourceReport:
-    name: str
-    roots: list[Path] = field(default_factory=list)
-    files: int = 0
-    read: int = 0
-    events: int = 0
-    skipped: int = 0
-    notices: list[str] = field(default_factory=list)
-    reasons: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass
-class SyncReport:
-    sources: dict[str, SourceReport] = field(default_factory=dict)
-    files: list[FileReport] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        return any(f.action not in ("unchanged", "error") for f in self.files)
-
-    @property
-    def notices(self) -> list[str]:
-        """Every one-line notice of this sync, each naming its source."""
-        return [f"{s.name}: {n}" for s in self.sources.values() for n in s.notices]
-
-    def summary(self) -> str | None:
-        """One line on what this sync could not read, for a report to print on stderr (None: nothing)."""
-        parts = []
-        if self.notices:
-            parts.append(f"{len(self.notices)} notice{'s' * (len(self.notices) > 1)} ({self.notices[0]}"
-                         + (", ..." if len(self.notices) > 1 else "") + ")")  # fmt: skip
-        skipped = sum(self.reasons.values())
-        if skipped:
-            parts.append(f"{skipped} record{'s' * (skipped > 1)} skipped ({reason_text(self.reasons)})")
-        if not parts:
-            return None
-        return "tokledger: reading logs: " + "; ".join(parts) + " — `tokledger sync -v` for details"
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        """Records skipped by this sync, by reason, over all sources."""
-        out: dict[str, int] = {}
-        for s in self.sources.values():
-            for why, n in s.reasons.items():
-                out[why] = out.get(why, 0) + n
-        return out
 
 
 @dataclass(frozen=True)
