@@ -12,7 +12,7 @@ A workspace's connection belongs to the thread that uses it; a threaded face (th
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Self
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
     from tokledger.pricing import PriceEntry, Pricer
+    from tokledger.pricing.catalogue import Catalogue
+    from tokledger.pricing.update import Kept
     from tokledger.providers.host import Vendors
     from tokledger.providers.sync import ProviderSyncReport
     from tokledger.reports import Query, Report
@@ -72,16 +74,19 @@ class Workspace:
 
     @cached_property
     def fingerprint(self) -> str:
+        """Names the prices in use: the installed table, and the price data the ledger keeps, if any."""
         from tokledger.pricing import table_fingerprint
 
-        return table_fingerprint()
+        kept = self.kept_prices()
+        return table_fingerprint() + (f"; price data {kept.digest}" if kept else "")
 
     @property
     def pricer(self) -> Pricer:
         if self._pricer is None:
             from tokledger.pricing import Pricer
 
-            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint))
+            self._pricer = Pricer(self.config.prices, cached=self.ledger.price_cache(self.fingerprint),
+                                  catalogue=self._kept_catalogue)  # fmt: skip
         return self._pricer
 
     def reload_config(self) -> None:
@@ -139,7 +144,100 @@ class Workspace:
         from tokledger.pricing import Pricer
 
         self._pricer = None
-        return reprice(self.ledger, Pricer(self.config.prices), self.fingerprint)
+        return reprice(
+            self.ledger, Pricer(self.config.prices, catalogue=self._kept_catalogue), self.fingerprint
+        )
+
+    # -- price data ------------------------------------------------------------------------------------
+
+    def kept_prices(self) -> Kept | None:
+        """What the ledger records about the price data it keeps (``prices update``), or None."""
+        from tokledger.pricing.update import STATE_META, Kept
+
+        return Kept.from_json(self.ledger.get_state(STATE_META))
+
+    def _kept_catalogue(self) -> Catalogue | None:
+        from tokledger.pricing.update import STATE_CATALOGUE, decode
+
+        text = self.ledger.get_state(STATE_CATALOGUE) if self.kept_prices() else None
+        return decode(text) if text else None
+
+    def update_prices(self, url: str | None = None) -> dict:
+        """Fetch the newest published price data (with the kept ETag), keep it, and reprice what it
+        changes: ``{"updated", "events", "repriced", "kept"}``; a one-line error when it cannot be had."""
+        from dataclasses import asdict
+
+        from tokledger.pricing.update import DEFAULT_URL, STATE_CATALOGUE, STATE_META, encode, fetch
+
+        previous = self.kept_prices()
+        got = fetch(url or (previous.url if previous else DEFAULT_URL), previous)
+        with self.ledger.transaction():
+            if got.catalogue is not None:
+                self.ledger.set_state(STATE_CATALOGUE, encode(got.catalogue))
+            self.ledger.set_state(STATE_META, got.kept.to_json())
+        events = changed = 0
+        if got.catalogue is not None:
+            self.__dict__.pop("fingerprint", None)
+            events, changed = self.reprice()
+        return {"updated": got.catalogue is not None, "events": events, "repriced": changed,
+                "kept": asdict(got.kept)}  # fmt: skip
+
+    def update_prices_if_due(self, every: timedelta = timedelta(days=1)) -> dict | None:
+        """:meth:`update_prices` when the last look is older than ``every`` (what a daemon calls on each
+        cycle); None when not due. Offline it raises, and the prices in use stay."""
+        kept = self.kept_prices()
+        if kept is not None and datetime.now(UTC) - datetime.fromisoformat(kept.checked) < every:
+            return None
+        return self.update_prices()
+
+    def price_data(self) -> dict:
+        """Which price data prices new events and how old it is: ``origin`` (fetched | bundled), ``date``
+        (the day it dates from), ``age_days``, and ``url`` / ``fetched`` or ``genai_prices``."""
+        from tokledger.pricing.catalogue import data_date
+
+        kept = self.kept_prices()
+        today = datetime.now(UTC).date()
+        if kept is not None:
+            day = kept.data_date
+            return {"origin": "fetched", "date": day.isoformat(), "age_days": (today - day).days, "url": kept.url,
+                    "fetched": kept.fetched, "checked": kept.checked}  # fmt: skip
+        version, day = data_date()
+        return {"origin": "bundled", "genai_prices": version, "date": day.isoformat() if day else None,
+                "age_days": (today - day).days if day else None}  # fmt: skip
+
+    def doctor(self, *, fix: bool = False) -> dict:
+        """What is wrong with the ledger — events no log can have produced (by reason, with a few examples)
+        and rollups that differ from their events — and, with ``fix``, what was repaired."""
+        from tokledger.events import FUTURE
+
+        latest = int((datetime.now(UTC) + FUTURE).timestamp() * 1000)
+        found = self.ledger.impossible_events(latest)
+        reasons: dict[str, int] = {}
+        for _, _, _, why in found:
+            reasons[why] = reasons.get(why, 0) + 1
+        differences = [] if found else self.ledger.rollup_differences()
+        doc = {"impossible_events": len(found), "reasons": reasons,
+               "examples": [{"key": key, "reason": why} for _, _, key, why in found[:5]],
+               "rollup_differences": differences[:10], "fixed": False}  # fmt: skip
+        if fix and (found or differences):
+            if found:
+                self.ledger.delete_impossible(latest)
+            if self.ledger.rollup_differences():
+                self.ledger.rebuild_rollups()
+            doc["fixed"] = True
+        return doc
+
+    def prune(self, before: date | None, after: date | None, tz: ZoneInfo) -> int:
+        """Delete the events before the local day ``before`` and after the local day ``after`` (in ``tz``),
+        rollups following; returns how many were deleted."""
+        from tokledger.events import FUTURE
+
+        def midnight(day: date) -> int:
+            return int(datetime.combine(day, time(), tz).timestamp() * 1000)
+
+        latest = int((datetime.now(UTC) + FUTURE).timestamp() * 1000)
+        after_ms = midnight(after + timedelta(days=1)) if after else None
+        return self.ledger.prune(midnight(before) if before else None, after_ms, latest)
 
     def price_entry(self, model: str, when: datetime, provider: str | None = None) -> PriceEntry | None:
         return self.pricer.entry(model, when, provider)

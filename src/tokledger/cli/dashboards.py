@@ -10,6 +10,7 @@ import click
 
 from tokledger.cli import App, ProgressBar, cli, flag, make_console, pass_app
 from tokledger.cli.reports import build_query
+from tokledger.reports.query import YEARS
 
 
 @cli.command("serve")
@@ -23,9 +24,11 @@ from tokledger.cli.reports import build_query
               help="While the page is used, read new usage from the logs at most this often.")  # fmt: skip
 @click.option("--no-sync", is_flag=True, help="Serve the ledger as it is, without reading logs.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests addressed to this host name (repeatable; for a name in front of it).")  # fmt: skip
 @pass_app
 def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interval: float, no_sync: bool,
-              open_browser: bool) -> None:  # fmt: skip
+              open_browser: bool, allow_hosts: tuple[str, ...]) -> None:  # fmt: skip
     """A local web dashboard: the contribution calendar (2D/3D), charts, and their JSON under /api."""
     from tokledger import web
 
@@ -36,22 +39,21 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
     if not no_sync:
         app.sync()
         backend.mark_synced()
-    if not web.is_loopback(host):
-        click.echo(f"warning: listening on {host}: anyone who can reach it can read your usage (there is no login)",
-                   err=True)  # fmt: skip
-    url = web.url_of(sock, host)
+    token = web.new_token(host)
+    if token:
+        click.echo(f"warning: listening on {host}: anyone who can reach it and has the address below, token "
+                   "included, can read your usage", err=True)  # fmt: skip
+    url = web.url_of(sock, host, token)
     click.echo(f"tokledger dashboard on {url} (Ctrl+C to stop)")
     if open_browser:
         import webbrowser
 
         webbrowser.open(url)
-    web.run(backend, sock, host)
+    web.run(backend, sock, host, allow_hosts=allow_hosts, token=token)
 
 
 @cli.command("graph")
-@click.option(
-    "--year", type=click.IntRange(1970, 9999), help="Calendar year (default: the newest with usage)."
-)
+@click.option("--year", type=click.IntRange(*YEARS), help="Calendar year (default: the newest with usage).")
 @click.option("--source", "source", metavar="A,B", help="Only these sources (see `tokledger sources`).")
 @click.option("--model", "model", metavar="TEXT", help="Only models whose name contains TEXT (comma list).")
 @click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days (default: system).")

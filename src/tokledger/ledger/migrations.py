@@ -210,6 +210,16 @@ MIGRATIONS.append(
     )
 )
 
+# Schema 5: why each file's skipped records were skipped (reason → count, JSON), for `sources` and `sync`.
+MIGRATIONS.append(
+    (
+        "0005_skip_reasons",
+        """
+        ALTER TABLE files ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';
+        """,
+    )
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

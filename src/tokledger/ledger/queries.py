@@ -368,6 +368,18 @@ def file_counts(ledger: Ledger) -> dict[str, tuple[int, int, int]]:
     return {s: (n, skipped or 0, synced) for s, n, skipped, synced in rows}
 
 
+def skip_reasons(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Per source: why its files' skipped records were skipped, reason → count."""
+    out: dict[str, dict[str, int]] = {}
+    rows = ledger.conn.execute(
+        "SELECT source, key, SUM(value) FROM files, json_each(files.skip_reasons)"
+        " WHERE skipped > 0 AND json_valid(skip_reasons) GROUP BY source, key"
+    )
+    for source, why, n in rows:
+        out.setdefault(source, {})[why] = n
+    return out
+
+
 def source_status(ledger: Ledger) -> dict[str, tuple[int, str, str]]:
     rows = ledger.conn.execute("SELECT source, synced_ms, roots, notices FROM source_status")
     return {s: (ms, roots, notices) for s, ms, roots, notices in rows}

@@ -133,7 +133,7 @@ class Vendors:
             mark, error = read_watermark(store, name), store.get_state(error_key(name))
             out.append({
                 "source": name, "title": provider.title, "accuracy": "billed", "paths": [], "found": records > 0,
-                "files": 0, "events": records, "skipped_lines": 0, "last_event": iso(newest),
+                "files": 0, "events": records, "skipped_lines": 0, "skipped_reasons": {}, "last_event": iso(newest),
                 "last_sync": iso_time(mark) if mark else None, "notices": [error] if error else [],
             })  # fmt: skip
         return out
