@@ -17,19 +17,18 @@ ROOT = Path(__file__).parent.parent.parent
 pytestmark = pytest.mark.slow
 
 
-async def _session_run(calls):
-    params = StdioServerParameters(
-        command=sys.executable, args=["-m", "tests.mcp.fake_server"], cwd=str(ROOT)
-    )
-    async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
-        await session.initialize()
-        tools = await session.list_tools()
-        results = [await session.call_tool(name, args) for name, args in calls]
-        return tools, results
+async def _session_run(calls, args=("-m", "tests.mcp.fake_server"), env=None):
+    params = StdioServerParameters(command=sys.executable, args=list(args), cwd=str(ROOT), env=env)
+    with anyio.fail_after(120):  # a generous bound, never a timing assertion
+        async with stdio_client(params) as (read, write), ClientSession(read, write) as session:
+            await session.initialize()
+            tools = await session.list_tools()
+            results = [await session.call_tool(name, arguments) for name, arguments in calls]
+            return tools, results
 
 
-def run(*calls):
-    return anyio.run(_session_run, list(calls))
+def run(*calls, **kw):
+    return anyio.run(lambda: _session_run(list(calls), **kw))
 
 
 def field(obj, name: str):
@@ -67,6 +66,14 @@ def test_bad_arguments_are_tool_errors():
     _, (period, n) = run(("usage_summary", {"period": "fortnight"}), ("top_sessions", {"n": 0}))
     assert field(period, "is_error") and "unknown period 'fortnight'" in period.content[0].text
     assert field(n, "is_error") and "n must be from 1 to 100" in n.content[0].text
+
+
+def test_the_mcp_command_serves_the_workspace_service(tmp_path):
+    (tmp_path / "config.toml").write_text("")
+    env = {"HOME": str(tmp_path), "TOKLEDGER_CONFIG": str(tmp_path / "config.toml"),
+           "TOKLEDGER_TEST_STATE": str(tmp_path)}  # fmt: skip
+    _, (budgets,) = run(("budget_status", {}), args=("-m", "tests.guard_services", "mcp"), env=env)
+    assert payload(budgets)["exit_code"] == 1
 
 
 def test_resolve_period():
