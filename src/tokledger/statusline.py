@@ -43,6 +43,8 @@ DEFAULT_FORMAT = (
     "{model} | {session_cost} session | {today_cost} today | {block_left} left | {block_rate} | {budget}"
     " | 5h {five_hour} | 7d {seven_day}"
 )
+PLACEHOLDERS = ("model", "session_cost", "today_cost", "block_cost", "block_left", "block_rate", "block_tokens_rate",
+                "budget", "budget_level", "five_hour", "seven_day", "context", "cc_cost")  # fmt: skip
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 _ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "reset": "\x1b[0m"}
 _LEVEL_COLOUR = {"ok": "green", "warn": "yellow", "stop": "red"}
@@ -169,8 +171,7 @@ def values(inp: StatusInput, data: StatusData, budgets: BudgetConfig, now: datet
            colour: bool) -> dict[str, str]:  # fmt: skip
     """Every placeholder's text ("" when there is nothing to show)."""
     now_ms = to_ms(now)
-    v = dict.fromkeys(("session_cost", "block_cost", "block_left", "block_rate", "block_tokens_rate", "budget",
-                       "budget_level", "five_hour", "seven_day", "context", "cc_cost"), "")  # fmt: skip
+    v = dict.fromkeys(PLACEHOLDERS, "")
     v["model"] = re.sub(r"[\x00-\x1f\x7f]", "", inp.model)
     if inp.cc_cost_usd is not None:
         v["cc_cost"] = f"${inp.cc_cost_usd:.2f}"

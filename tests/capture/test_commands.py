@@ -81,3 +81,4 @@ def test_capture_drop_dir_command(run):
 
 def test_capture_tmux_once_without_a_server(run):
     assert run("capture", "tmux", "--once", "--socket", "none").stdout == "0 new usage summaries\n"
+    assert "known tools: gemini, codex, minimax" in run("capture", "tmux", "--tools", "aider", code=2).stderr

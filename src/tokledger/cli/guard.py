@@ -114,7 +114,9 @@ def _alert(svc: GuardServices, statuses, *, stderr: bool = True) -> None:
 
 
 @click.command("budget")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (keys documented in tokledger.budgets.render).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON (keys documented in tokledger.budgets.render)."
+)
 @click.option("--no-sync", is_flag=True, help="Evaluate the ledger as it is, without reading logs.")
 @click.option("--no-alerts", is_flag=True, help="Do not send alerts for levels crossed.")
 @click.pass_context
@@ -181,14 +183,18 @@ def _settings(ctx: click.Context, project: Path | None, local: bool) -> Path:
 
 _project = click.option("--project", type=click.Path(file_okay=False, path_type=Path),
                         help="A project's .claude/settings.json instead of the user's.")  # fmt: skip
-_local = click.option("--local", is_flag=True, help="With --project: .claude/settings.local.json (not shared).")
+_local = click.option(
+    "--local", is_flag=True, help="With --project: .claude/settings.local.json (not shared)."
+)
 
 
 @hooks_group.command("install")
 @_project
 @_local
 @click.option("--command", "command", default="tokledger", show_default=True, help="How hooks run tokledger.")
-@click.option("--mid-turn", is_flag=True, help="Also PostToolBatch: end a long turn before its next model call.")
+@click.option(
+    "--mid-turn", is_flag=True, help="Also PostToolBatch: end a long turn before its next model call."
+)
 @click.pass_context
 def hooks_install_cmd(ctx, project: Path | None, local: bool, command: str, mid_turn: bool) -> None:
     """Add the Stop, SubagentStop and UserPromptSubmit hooks (idempotent; a backup is written first)."""
@@ -255,7 +261,9 @@ def hook_cmd(ctx: click.Context, event: str | None) -> None:
 
 
 @click.command("statusline")
-@click.option("--format", "template", metavar="TEMPLATE", help="Segments and placeholders (see docs/claude-code.md).")
+@click.option(
+    "--format", "template", metavar="TEMPLATE", help="Segments and placeholders (see docs/claude-code.md)."
+)
 @click.pass_context
 def statusline_cmd(ctx: click.Context, template: str | None) -> None:
     """Print Claude Code's status line (its JSON on stdin): model, costs, block, budget, plan limits."""
@@ -287,13 +295,22 @@ def capture_group() -> None:
 @click.option("--interval", default=5.0, show_default=True, type=click.FloatRange(0.5, 3600), help="Seconds.")
 @click.option("--once", is_flag=True, help="Poll once and exit.")
 @click.option("--socket", "socket_name", metavar="NAME", help="tmux server socket name (tmux -L).")
+@click.option("--tools", default="gemini,codex,minimax", show_default=True, metavar="A,B",
+              help="Which CLIs to read (Gemini CLI and Codex also keep logs that tokledger reads: see the docs).")  # fmt: skip
 @click.pass_context
-def capture_tmux_cmd(ctx: click.Context, interval: float, once: bool, socket_name: str | None) -> None:
+def capture_tmux_cmd(
+    ctx: click.Context, interval: float, once: bool, socket_name: str | None, tools: str
+) -> None:
     """Poll tmux panes running the Gemini, Codex and MiniMax CLIs and record their usage summaries."""
+    from tokledger.capture.terminal import TOOLS
     from tokledger.capture.tmux import Poller, Tmux
 
+    chosen = tuple(t.strip() for t in tools.split(",") if t.strip())
+    unknown = [t for t in chosen if t not in TOOLS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"known tools: {', '.join(TOOLS)}", param_hint="--tools")
     svc = _services(ctx)
-    poller = Poller(Tmux(svc.env, socket_name=socket_name), svc.record)
+    poller = Poller(Tmux(svc.env, socket_name=socket_name), svc.record, tools=chosen)
     if once:
         click.echo(f"{len(poller.poll())} new usage summaries")
         return
