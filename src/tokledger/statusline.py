@@ -21,7 +21,8 @@ coloured like ccusage: green below 2,000, yellow to 5,000, red above), ``{budget
 the fullest applicable limit, coloured by level), ``{budget_level}``, ``{five_hour}``, ``{seven_day}``
 (``37%``), ``{context}`` (context window used, ``21%``), ``{cc_cost}`` (Claude Code's estimate).
 Colours are ANSI and off with ``NO_COLOR``. This module imports only the standard library and the
-budget evaluator: it runs on every assistant message.
+budget evaluator: it runs on every assistant message. It raises no alerts (a run may be cancelled at
+any moment, after its claim and before its webhook); the hooks and ``tokledger budget`` do.
 """
 
 from __future__ import annotations

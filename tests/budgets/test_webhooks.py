@@ -153,3 +153,15 @@ def test_redact_url():
     )
     assert redact_url("https://example.com:8443/") == "https://example.com:8443/"
     assert redact_url("http://[::1]:99/a") == "http://::1:99/***"
+
+
+def test_a_deadline_bounds_attempts_and_waits(server):
+    import time as clock
+
+    srv, sleeps = server((200, {}, 1.0), (200, {}, 0)), []
+    ch = WebhookChannel(
+        WebhookConfig(srv.url, retries=3), sleep=sleeps.append, deadline=clock.monotonic() + 0.3
+    )
+    with pytest.raises(AlertError, match=r"timed out .*; out of time \(1 attempt\)"):
+        ch.send(ALERT)
+    assert ch.attempts == 1 and sleeps == []

@@ -115,8 +115,9 @@ def send_test(channels: Iterable[Channel]) -> list[tuple[str, str | None]]:
     return results
 
 
-def build_channels(config, env) -> list:
-    """The desktop and webhook channels an :class:`~tokledger.alerts.config.AlertConfig` turns on."""
+def build_channels(config, env, *, deadline: float | None = None) -> list:
+    """The desktop and webhook channels an :class:`~tokledger.alerts.config.AlertConfig` turns on;
+    ``deadline`` (a ``time.monotonic()`` value) bounds the webhooks' attempts and waits."""
     channels: list = []
     if config.desktop:
         from tokledger.alerts.desktop import DesktopChannel
@@ -125,5 +126,5 @@ def build_channels(config, env) -> list:
     if config.webhooks:
         from tokledger.alerts.webhook import WebhookChannel
 
-        channels += [WebhookChannel(hook) for hook in config.webhooks]
+        channels += [WebhookChannel(hook, deadline=deadline) for hook in config.webhooks]
     return channels

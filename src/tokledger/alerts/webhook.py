@@ -11,8 +11,9 @@ Delivery
     Each attempt has a timeout. A timeout, a connection error, a 5xx or a 429 is retried up to
     ``retries`` times: after the ``Retry-After`` the server sent (seconds or an HTTP date, capped at
     60 s), else after an exponential back-off (0.5 s, 1 s, 2 s, ...). Any other 4xx fails at once (the
-    request is wrong and will not get better). Redirects are not followed. The URL is never printed
-    whole: errors name it as ``scheme://host/***``.
+    request is wrong and will not get better). Redirects are not followed. With a ``deadline`` (a hook
+    has a few seconds, not minutes) no attempt or wait runs past it. The URL is never printed whole:
+    errors name it as ``scheme://host/***``.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ class WebhookChannel:
     """POSTs alerts to one URL. ``sleep`` and ``client`` are injectable (tests, connection reuse)."""
 
     def __init__(self, config: WebhookConfig, *, backoff: float = 0.5, sleep: Callable[[float], None] = time.sleep,
-                 client=None):  # fmt: skip
+                 client=None, deadline: float | None = None):  # fmt: skip
         self.config = config
+        self.deadline = deadline  # time.monotonic() value after which no attempt starts (a hook's budget)
         self.name = f"webhook {redact_url(config.url)}"
         self.backoff = backoff
         self.sleep = sleep
@@ -81,17 +83,27 @@ class WebhookChannel:
 
     def _post(self, client, body: dict, httpx) -> None:
         where = redact_url(self.config.url)
-        problem, delay = "no attempt made", 0.0
+        problem, delay, tries = "no attempt made", 0.0, 0
         for attempt in range(self.config.retries + 1):
+            left = (
+                None
+                if self.deadline is None
+                else self.deadline - time.monotonic() - (delay if attempt else 0)
+            )
+            if left is not None and left <= 0.05:
+                problem += "; out of time"
+                break
             if attempt:
                 self.sleep(delay)
             self.attempts += 1
+            tries += 1
             delay = self.backoff * 2**attempt
+            timeout = self.config.timeout if left is None else min(self.config.timeout, left)
             try:
-                response = client.post(self.config.url, json=body, timeout=self.config.timeout,
+                response = client.post(self.config.url, json=body, timeout=timeout,
                                        headers={"User-Agent": "tokledger"})  # fmt: skip
             except httpx.TimeoutException:
-                problem = f"{where} timed out after {self.config.timeout:g} s"
+                problem = f"{where} timed out after {timeout:g} s"
                 continue
             except httpx.HTTPError as exc:
                 problem = f"{where} could not be reached ({type(exc).__name__})"
@@ -105,4 +117,4 @@ class WebhookChannel:
                 delay = delay if waited is None else waited
                 continue
             raise AlertError(problem)
-        raise AlertError(f"{problem} ({self.config.retries + 1} attempts)")
+        raise AlertError(f"{problem} ({tries} attempt{'s' if tries != 1 else ''})")

@@ -4,6 +4,11 @@ Sums come from an injected :class:`UsageSums` (the ledger answers it from its pe
 so no check reads events: a check costs two sums per limit (its period, and the last seven days for
 the projections), each over bounds that are local midnights or quarter hours (see ``periods``).
 
+Scope: with a :class:`Context` (a hook, the status line) only the limits that apply to that request
+are evaluated — global ones, its source's, the projects matching its directory, its session's.
+Without one, every limit is, and a limit on every session is evaluated for each session with usage in
+the last 24 hours (:meth:`UsageSums.sessions`).
+
 Level: ``stop`` once used ≥ ``stop_at`` × limit, ``warn`` once used ≥ ``warn_at`` × limit, else ``ok``;
 compared exactly (integer picodollars or tokens against Decimal fractions). The worst level over all
 limits decides the exit code of ``tokledger budget``: 0 ok, 1 warn, 2 stop.

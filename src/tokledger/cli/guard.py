@@ -105,11 +105,17 @@ def _stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
-def _alert(svc: GuardServices, statuses, *, stderr: bool = True) -> None:
+HOOK_ALERT_SECONDS = 8.0  # a hook has 30 s in all; webhooks must not use them up
+
+
+def _alert(svc: GuardServices, statuses, *, stderr: bool = True, seconds: float | None = None) -> None:
+    import time
+
     from tokledger.alerts import build_channels, raise_alerts
 
     config = svc.alert_config()
-    raise_alerts(statuses, svc.alert_store(), build_channels(config, svc.env),
+    deadline = None if seconds is None else time.monotonic() + seconds
+    raise_alerts(statuses, svc.alert_store(), build_channels(config, svc.env, deadline=deadline),
                  stderr=_stderr if (stderr and config.stderr) else None, enforcing=svc.budgets().enforce)  # fmt: skip
 
 
@@ -254,7 +260,7 @@ def hook_cmd(ctx: click.Context, event: str | None) -> None:
         ctx.exit(0)
     deps = HookDeps(
         ingest_transcript=svc.ingest_transcript, budgets=svc.budgets, sums=svc.usage_sums,
-        timezone=svc.timezone, notice=svc.notice, alerts=lambda statuses: _alert(svc, statuses, stderr=False),
+        timezone=svc.timezone, notice=svc.notice, alerts=lambda statuses: _alert(svc, statuses, seconds=HOOK_ALERT_SECONDS),
         claim=lambda key: svc.alert_store().claim(key), config_path=str(svc.config_path),
     )  # fmt: skip
     ctx.exit(run_hook(event, sys.stdin, sys.stdout, deps))
