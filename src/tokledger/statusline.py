@@ -9,7 +9,8 @@ total_input_tokens`` is the current context, not cumulative use (since 2.1.132),
 
 Data (:class:`StatusData`, which the ledger answers from its rollups): this session's cost (all its
 requests, exact), today's cost (local day), the active 5-hour block and the budgets that apply to this
-session. A status line with no ledger rows yet for the session shows Claude Code's own estimate as
+session — one run makes two sums, one ``active_block`` and, per applicable limit, one sum for its
+period plus one seven-day sum per distinct scope. A status line with no ledger rows yet for the session shows Claude Code's own estimate as
 ``~$0.42``. The plan's ``rate_limits`` are returned in :class:`StatusResult` so the caller can keep them
 in the ledger; with ``five_hour.resets_at`` the block's time left is the vendor's, not the estimate.
 ``used_percentage`` outside 0–100 (a Claude Code bug once put an epoch time there) is dropped.

@@ -49,11 +49,14 @@ def test_hooks_install_status_uninstall(run):
     assert json.loads(settings.read_text()) == {}
 
 
-def test_hooks_for_a_project(run):
+def test_hooks_for_a_project(run, monkeypatch):
     project = run.tmp / "proj"
     run("hooks", "install", "--project", str(project), "--local", "--mid-turn")
     data = json.loads((project / ".claude" / "settings.local.json").read_text())
     assert sorted(data["hooks"]) == ["PostToolBatch", "Stop", "SubagentStop", "UserPromptSubmit"]
+    monkeypatch.chdir(project)  # --project alone: this directory
+    out = run("hooks", "install", "--project").stdout
+    assert out == f"{project / '.claude' / 'settings.json'}: installed Stop, SubagentStop, UserPromptSubmit\n"
 
 
 def test_statusline_command(run):

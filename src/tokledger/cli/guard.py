@@ -16,30 +16,44 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import click
 
 from tokledger.env import Env
 
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from tokledger.alerts import AlertStore
+    from tokledger.alerts.config import AlertConfig
+    from tokledger.budgets import BudgetConfig, UsageSums
+    from tokledger.events import UsageEvent
+    from tokledger.mcp.service import UsageService
+    from tokledger.statusline import RateLimits, StatusData
+
 
 class GuardServices(Protocol):
+    """What the commands need from the workspace (the core implements it over env, config and ledger)."""
+
     env: Env
     config_path: Path
 
-    def budgets(self): ...  # BudgetConfig
-    def alert_config(self): ...  # AlertConfig
+    def budgets(self) -> BudgetConfig: ...
+    def alert_config(self) -> AlertConfig: ...
     def drop_dir(self) -> Path: ...
-    def timezone(self): ...  # ZoneInfo: the budgets' zone (config, else the system's)
-    def sync(self) -> None: ...  # bring the ledger up to date with every source
-    def usage_sums(self): ...  # budgets.UsageSums over the ledger's rollups
-    def status_data(self): ...  # statusline.StatusData
-    def alert_store(self): ...  # alerts.AlertStore (the ledger's claim)
+    def timezone(
+        self,
+    ) -> ZoneInfo: ...  # the budgets' zone: [budgets] timezone, the top-level one, the system's
+    def sync(self) -> None: ...  # bring the ledger up to date with every source (incremental)
+    def usage_sums(self) -> UsageSums: ...  # answered from the ledger's rollups
+    def status_data(self) -> StatusData: ...  # UsageSums plus the active 5-hour block
+    def alert_store(self) -> AlertStore: ...  # the ledger's atomic claim (INSERT ... ON CONFLICT DO NOTHING)
     def ingest_transcript(self, path: Path) -> None: ...  # checkpointed read of one Claude Code transcript
-    def record(self, events: list) -> None: ...  # store captured UsageEvents (priced, deduplicated)
-    def keep_rate_limits(self, limits) -> None: ...  # statusline.RateLimits into the ledger
-    def usage_service(self): ...  # mcp.service.UsageService over the reports
-    def notice(self, text: str) -> None: ...  # a one-line notice kept for `tokledger sources`/logs
+    def record(self, events: list[UsageEvent]) -> None: ...  # price and upsert, merging copies of a key
+    def keep_rate_limits(self, limits: RateLimits) -> None: ...  # the plan's quota figures, into the ledger
+    def usage_service(self) -> UsageService: ...  # over the reports
+    def notice(self, text: str) -> None: ...  # one line kept where `tokledger sources` can show it
 
 
 class ConfigServices:
@@ -48,6 +62,7 @@ class ConfigServices:
     def __init__(self, env: Env, config_path: Path, known_sources: tuple[str, ...] = ()):
         self.env, self.config_path, self.known_sources = env, config_path, known_sources
         self._data: dict | None = None
+        self._budgets = None
 
     def _raw(self) -> dict:
         if self._data is None:
@@ -56,15 +71,17 @@ class ConfigServices:
             self._data = read_toml(self.config_path)
         return self._data
 
-    def budgets(self):
-        from tokledger.budgets.config import parse_budgets
+    def budgets(self) -> BudgetConfig:
+        if self._budgets is None:
+            from tokledger.budgets.config import parse_budgets
 
-        data = self._raw()
-        zone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
-        return parse_budgets(data.get("budgets"), path=self.config_path, env=self.env, timezone=zone,
-                             known_sources=self.known_sources)  # fmt: skip
+            data = self._raw()
+            zone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
+            self._budgets = parse_budgets(data.get("budgets"), path=self.config_path, env=self.env, timezone=zone,
+                                          known_sources=self.known_sources)  # fmt: skip
+        return self._budgets
 
-    def alert_config(self):
+    def alert_config(self) -> AlertConfig:
         from tokledger.alerts.config import parse_alerts
 
         return parse_alerts(self._raw().get("alerts"), path=self.config_path, env=self.env)
@@ -74,7 +91,7 @@ class ConfigServices:
 
         return parse_capture(self._raw().get("capture"), path=self.config_path, env=self.env).drop_dir
 
-    def timezone(self):
+    def timezone(self) -> ZoneInfo:
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
         from tokledger.errors import ConfigError
@@ -184,11 +201,12 @@ def hooks_group() -> None:
 def _settings(ctx: click.Context, project: Path | None, local: bool) -> Path:
     from tokledger.capture.hooks import settings_path
 
-    return settings_path(_services(ctx).env, project, local)
+    return settings_path(_services(ctx).env, project.resolve() if project is not None else None, local)
 
 
-_project = click.option("--project", type=click.Path(file_okay=False, path_type=Path),
-                        help="A project's .claude/settings.json instead of the user's.")  # fmt: skip
+_project = click.option("--project", type=click.Path(file_okay=False, path_type=Path), is_flag=False,
+                        flag_value=".", default=None, metavar="[DIR]",
+                        help="A project's .claude/settings.json (this directory, or DIR) instead of the user's.")  # fmt: skip
 _local = click.option(
     "--local", is_flag=True, help="With --project: .claude/settings.local.json (not shared)."
 )
