@@ -116,6 +116,14 @@ def test_a_changed_command_replaces_ours_and_leaves_theirs(tmp_path):
     assert stops == ["say done", "/home/u/.venv/bin/tokledger hook Stop"]
 
 
+def test_a_timeout_the_user_changed_is_kept(tmp_path):
+    path = tmp_path / "settings.json"
+    install(path, now=NOW)
+    path.write_text(path.read_text().replace('"timeout": 30', '"timeout": 90', 1))
+    text = path.read_text()
+    assert not install(path, now=NOW).changed and path.read_text() == text
+
+
 def test_uninstall_removes_a_handler_sharing_a_group(tmp_path):
     path = tmp_path / "settings.json"
     shared = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "python -m tokledger hook Stop"},

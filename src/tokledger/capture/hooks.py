@@ -17,9 +17,11 @@ Editing
     Merges with what is there: other hooks, other groups and other keys stay as they are, byte for byte
     (:mod:`~tokledger.capture.jsonedit`), in their order. A handler is tokledger's when its command runs
     ``tokledger hook`` (any path to the executable, or ``python -m tokledger hook``). Installing twice
-    changes nothing; a changed command replaces the old handler. Uninstalling removes only tokledger's
-    handlers, then groups, events and a ``hooks`` object left empty. Before any change the file is
-    copied to ``settings.json.bak-<UTC time>``, and the new text replaces it atomically with its mode kept.
+    changes nothing (fields the user changed in tokledger's handler, such as its timeout, are kept); a
+    changed command replaces the old handler. Uninstalling removes only tokledger's handlers, then the
+    groups, events and ``hooks`` object that leaves empty (so an empty ``"hooks": {}`` that was there
+    before does not come back). Before any change the file is copied to ``settings.json.bak-<UTC
+    time>``, and the new text replaces it atomically, keeping the file's mode.
 """
 
 from __future__ import annotations
@@ -195,8 +197,8 @@ def install(
     change = Change(path)
     for event in EVENTS + (MID_TURN_EVENTS if mid_turn else ()):
         mine = [value for _, _, value in _ours(text, _root(path, text), event)]
-        if mine == [handler(command, event)]:
-            continue
+        if [h.get("command") for h in mine] == [handler(command, event)["command"]]:
+            continue  # already there (a timeout or other field the user changed is kept)
         text, _ = _remove_ours(path, text, event)
         text = _add(path, text, event, command)
         change.added.append(event)
