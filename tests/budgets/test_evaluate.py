@@ -125,3 +125,15 @@ def test_now_naive_or_aware_gives_the_same_answer():
     sums.add(NOW, usd=1)
     naive = datetime(2025, 6, 4, 8, 0)
     assert statuses("[budgets]\ndaily_usd = 10", sums, now=naive)[0].used == 10**12
+
+
+def test_ids_from_logs_reach_the_table_without_markup_or_control_characters():
+    sums = EventSums()
+    sums.add(NOW, usd=1, session="[b]x\x1b[2J")
+    [status] = statuses("[budgets.sessions]\nlifetime_usd = 10", sums)
+    assert describe(status).startswith("session [b]x[2J lifetime budget")
+    from rich.console import Console
+
+    console = Console(width=120, record=True, no_color=True)
+    console.print(to_table([status], NOW, "UTC"))
+    assert "[b]x[2J" in console.export_text()

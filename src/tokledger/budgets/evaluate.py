@@ -201,15 +201,18 @@ def format_amount(value: int, unit: str) -> str:
     return str(value)
 
 
+_CONTROL = str.maketrans({c: None for c in [*map(chr, range(32)), "\x7f"]})
+
+
 def label(status: BudgetStatus) -> str:
     """``daily budget``, ``codex daily budget``, ``~/work/a/* monthly budget``, ``session 7f3e9a10 lifetime budget``."""
     limit = status.limit
     period = f"{limit.period} {'token ' if limit.unit == 'tokens' else ''}budget"
     if limit.scope == "global":
         return period
-    if limit.scope == "session":
-        return f"session {(status.session or '')[:8]} {period}"
-    return f"{limit.target} {period}"
+    if limit.scope == "session":  # ids come from logs: no control characters reach a terminal
+        return f"session {(status.session or '').translate(_CONTROL)[:8]} {period}"
+    return f"{(limit.target or '').translate(_CONTROL)} {period}"
 
 
 def describe(status: BudgetStatus) -> str:

@@ -93,7 +93,7 @@ def to_table(statuses: list[BudgetStatus], now: datetime, timezone: str):
         if s.projected_level and s.projected_level != "ok":
             projected = Text(projected, style=_STYLE[s.projected_level])
         used = format_amount(s.used, unit) + ("*" if s.unpriced and unit == "usd" else "")
-        table.add_row(label(s), used, format_amount(s.limit.amount, unit), f"{s.percent:.0f}%",
+        table.add_row(Text(label(s)), used, format_amount(s.limit.amount, unit), f"{s.percent:.0f}%",
                       Text(s.level, style=_STYLE[s.level]), format_amount(s.remaining, unit), _resets(s, now),
                       projected)  # fmt: skip
     return table
