@@ -44,6 +44,7 @@ class Server:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None  # a client that gave up is expected here
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/services/T0/B0/s3cr3t"
@@ -158,10 +159,10 @@ def test_redact_url():
 def test_a_deadline_bounds_attempts_and_waits(server):
     import time as clock
 
-    srv, sleeps = server((200, {}, 1.0), (200, {}, 0)), []
+    srv, sleeps = server((200, {}, 5.0), (200, {}, 0)), []  # answers long after the deadline
     ch = WebhookChannel(
-        WebhookConfig(srv.url, retries=3), sleep=sleeps.append, deadline=clock.monotonic() + 0.3
+        WebhookConfig(srv.url, retries=3), sleep=sleeps.append, deadline=clock.monotonic() + 1.0
     )
-    with pytest.raises(AlertError, match=r"timed out .*; out of time \(1 attempt\)"):
+    with pytest.raises(AlertError, match=r"; out of time \(1 attempt\)"):
         ch.send(ALERT)
     assert ch.attempts == 1 and sleeps == []
