@@ -16,7 +16,8 @@ import click
 from tests.fakes import EventSums, Row
 from tokledger.alerts.store import SqliteClaimStore
 from tokledger.cli import _Group
-from tokledger.cli.guard import ConfigServices, register
+from tokledger.cli.guard import register
+from tokledger.guard import ConfigServices
 from tokledger.env import Env
 from tokledger.statusline import Block
 

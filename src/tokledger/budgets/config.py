@@ -194,8 +194,9 @@ def parse_budgets(
             path, parts, _table(path, parts, sub), _LIMIT_KEYS, (), "project", key, levels, patterns
         )
 
-    known = set(known_sources)
-    for slug, sub in _table(path, ("budgets", "sources"), table.get("sources", {})).items():
+    per_source = _table(path, ("budgets", "sources"), table.get("sources", {}))
+    known = set(known_sources) if per_source else set()  # asked only when needed: listing sources loads them
+    for slug, sub in per_source.items():
         parts = ("budgets", "sources", slug)
         if not _SLUG.match(slug) or (known and slug not in known):
             hint = f" (known: {', '.join(sorted(known))})" if known else ""

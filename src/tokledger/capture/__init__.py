@@ -9,3 +9,11 @@
 Everything produces :class:`~tokledger.events.UsageEvent` s with stable keys and hands them to an
 injected recorder, so a request captured twice, or captured live and scanned later, counts once.
 """
+
+CAPTURE_SOURCES = {
+    "drop_dir": ("Drop directory (agent-deck cost events)", "exact"),
+    "tmux": ("tmux panes (Gemini, Codex, MiniMax CLIs)", "estimated"),
+}
+"""The sources of captured events — slug: (title, accuracy) —, beside the log sources of ``tokledger.sources``:
+``--source`` takes them and reports show them like any other; ``tokledger sources`` lists them once they
+have recorded something. The hooks record Claude Code's own transcripts, so their events are ``claude_code``'s."""

@@ -155,6 +155,8 @@ class DropResult:
     recorded: int = 0
     rejected: int = 0
     files: list[Path] = field(default_factory=list)
+    counts: list[int] = field(default_factory=list)
+    """The events of each file read, in the order of ``files``."""
 
 
 def _pending(folder: Path) -> list[Path]:
@@ -181,8 +183,10 @@ def consume(folder: Path, record: Callable[[list[UsageEvent]], None], *, settle_
     result, events = DropResult(), []
     for path in _pending(folder):
         try:
-            events += read_file(path)
+            found = read_file(path)
+            events += found
             result.files.append(path)
+            result.counts.append(len(found))
         except FileNotFoundError:
             continue  # consumed by another process meanwhile
         except Rejected as exc:

@@ -1,10 +1,9 @@
 """The commands that guard the spend: ``budget``, ``alerts test``, ``hooks``, ``hook``, ``statusline``,
 ``capture tmux|drop-dir`` and ``mcp`` — thin click skins over the library.
 
-They reach the ledger and the configuration only through :class:`GuardServices`, which the workspace
-implements; :func:`register` adds the commands to a click group with a factory building it from the
-click context (``register(cli, lambda ctx: ...)``). :class:`ConfigServices` implements the parts that
-come from the configuration file and the environment, for a workspace to extend.
+They reach the ledger and the configuration only through :class:`~tokledger.guard.GuardServices`, which
+the workspace implements (``workspace.guard``); :func:`register` adds the commands to a click group with
+a factory building it from the click context (``register(cli, lambda ctx: ...)``).
 
 ``tokledger budget`` exit codes, for scripts: 0 every budget is fine, 1 one is at its warn level,
 2 one is past its stop level (a sync or configuration error exits 1 with a message, like every command).
@@ -16,95 +15,10 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
 
 import click
 
-from tokledger.env import Env
-
-if TYPE_CHECKING:
-    from zoneinfo import ZoneInfo
-
-    from tokledger.alerts import AlertStore
-    from tokledger.alerts.config import AlertConfig
-    from tokledger.budgets import BudgetConfig, UsageSums
-    from tokledger.events import UsageEvent
-    from tokledger.mcp.service import UsageService
-    from tokledger.statusline import RateLimits, StatusData
-
-
-class GuardServices(Protocol):
-    """What the commands need from the workspace (the core implements it over env, config and ledger)."""
-
-    env: Env
-    config_path: Path
-
-    def budgets(self) -> BudgetConfig: ...
-    def alert_config(self) -> AlertConfig: ...
-    def drop_dir(self) -> Path: ...
-    def timezone(
-        self,
-    ) -> ZoneInfo: ...  # the budgets' zone: [budgets] timezone, the top-level one, the system's
-    def sync(self) -> None: ...  # bring the ledger up to date with every source (incremental)
-    def usage_sums(self) -> UsageSums: ...  # answered from the ledger's rollups
-    def status_data(self) -> StatusData: ...  # UsageSums plus the active 5-hour block
-    def alert_store(self) -> AlertStore: ...  # the ledger's atomic claim (INSERT ... ON CONFLICT DO NOTHING)
-    def ingest_transcript(self, path: Path) -> None: ...  # checkpointed read of one Claude Code transcript
-    def record(self, events: list[UsageEvent]) -> None: ...  # price and upsert, merging copies of a key
-    def keep_rate_limits(self, limits: RateLimits) -> None: ...  # the plan's quota figures, into the ledger
-    def usage_service(self) -> UsageService: ...  # over the reports
-    def notice(self, text: str) -> None: ...  # one line kept where `tokledger sources` can show it
-
-
-class ConfigServices:
-    """The configuration-backed half of :class:`GuardServices` (the file is read once)."""
-
-    def __init__(self, env: Env, config_path: Path, known_sources: tuple[str, ...] = ()):
-        self.env, self.config_path, self.known_sources = env, config_path, known_sources
-        self._data: dict | None = None
-        self._budgets = None
-
-    def _raw(self) -> dict:
-        if self._data is None:
-            from tokledger.budgets.config import read_toml
-
-            self._data = read_toml(self.config_path)
-        return self._data
-
-    def budgets(self) -> BudgetConfig:
-        if self._budgets is None:
-            from tokledger.budgets.config import parse_budgets
-
-            data = self._raw()
-            zone = data.get("timezone") if isinstance(data.get("timezone"), str) else None
-            self._budgets = parse_budgets(data.get("budgets"), path=self.config_path, env=self.env, timezone=zone,
-                                          known_sources=self.known_sources)  # fmt: skip
-        return self._budgets
-
-    def alert_config(self) -> AlertConfig:
-        from tokledger.alerts.config import parse_alerts
-
-        return parse_alerts(self._raw().get("alerts"), path=self.config_path, env=self.env)
-
-    def drop_dir(self) -> Path:
-        from tokledger.capture.drop_dir import parse_capture
-
-        return parse_capture(self._raw().get("capture"), path=self.config_path, env=self.env).drop_dir
-
-    def timezone(self) -> ZoneInfo:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        from tokledger.errors import ConfigError
-
-        name = self.budgets().timezone
-        if name is None:
-            from tokledger.reports.periods import system_zone
-
-            return system_zone()
-        try:
-            return ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{self.config_path}: unknown time zone {name!r}") from None
+from tokledger.guard import GuardServices
 
 
 def register(group: click.Group, services: Callable[[click.Context], GuardServices]) -> None:
@@ -116,24 +30,6 @@ def register(group: click.Group, services: Callable[[click.Context], GuardServic
 
 def _services(ctx: click.Context) -> GuardServices:
     return ctx.find_root().command.guard_services(ctx)
-
-
-def _stderr(line: str) -> None:
-    click.echo(line, err=True)
-
-
-HOOK_ALERT_SECONDS = 8.0  # a hook has 30 s in all; webhooks must not use them up
-
-
-def _alert(svc: GuardServices, statuses, *, stderr: bool = True, seconds: float | None = None) -> None:
-    import time
-
-    from tokledger.alerts import build_channels, raise_alerts
-
-    config = svc.alert_config()
-    deadline = None if seconds is None else time.monotonic() + seconds
-    raise_alerts(statuses, svc.alert_store(), build_channels(config, svc.env, deadline=deadline),
-                 stderr=_stderr if (stderr and config.stderr) else None, enforcing=svc.budgets().enforce)  # fmt: skip
 
 
 @click.command("budget")
@@ -152,12 +48,15 @@ def budget_cmd(ctx: click.Context, as_json: bool, no_sync: bool, no_alerts: bool
 
     svc = _services(ctx)
     config, tz = svc.budgets(), svc.timezone()
+    svc.alerting = not no_alerts
     if not no_sync:
         svc.sync()
     now = datetime.now(UTC)
     statuses = evaluate(config, svc.usage_sums(), now, tz)
     if not no_alerts:
-        _alert(svc, statuses)
+        from tokledger.guard.services import raise_due
+
+        raise_due(svc, statuses)
     name = getattr(tz, "key", str(tz))
     if as_json:
         click.echo(to_json(statuses, now, name))
@@ -269,19 +168,9 @@ def hooks_status_cmd(ctx, project: Path | None, local: bool) -> None:
 @click.pass_context
 def hook_cmd(ctx: click.Context, event: str | None) -> None:
     """Run as a Claude Code hook (payload on stdin). Always exits 0; see `tokledger hooks install`."""
-    from tokledger.capture.hook import HookDeps, run_hook
+    from tokledger.guard import run
 
-    try:
-        svc = _services(ctx)
-    except Exception as exc:  # noqa: BLE001 - a hook must never break the session
-        click.echo(f"tokledger hook: {type(exc).__name__}: {exc}", err=True)
-        ctx.exit(0)
-    deps = HookDeps(
-        ingest_transcript=svc.ingest_transcript, budgets=svc.budgets, sums=svc.usage_sums,
-        timezone=svc.timezone, notice=svc.notice, alerts=lambda statuses: _alert(svc, statuses, seconds=HOOK_ALERT_SECONDS),
-        claim=lambda key: svc.alert_store().claim(key), config_path=str(svc.config_path),
-    )  # fmt: skip
-    ctx.exit(run_hook(event, sys.stdin, sys.stdout, deps))
+    ctx.exit(run.hook(lambda: _services(ctx), event, sys.stdin, sys.stdout, sys.stderr))
 
 
 @click.command("statusline")
@@ -291,23 +180,10 @@ def hook_cmd(ctx: click.Context, event: str | None) -> None:
 @click.pass_context
 def statusline_cmd(ctx: click.Context, template: str | None) -> None:
     """Print Claude Code's status line (its JSON on stdin): model, costs, block, budget, plan limits."""
-    from tokledger.statusline import DEFAULT_FORMAT, status_line
+    from tokledger.guard import run
 
-    text = sys.stdin.read(1 << 20)
-    try:
-        svc = _services(ctx)
-
-        def refresh(inp) -> None:
-            if inp.transcript_path:
-                svc.ingest_transcript(Path(inp.transcript_path))
-
-        result = status_line(text, svc.status_data(), svc.budgets(), svc.timezone(), template=template or DEFAULT_FORMAT,
-                             colour="NO_COLOR" not in os.environ, before=refresh)  # fmt: skip
-        if result.rate_limits is not None:
-            svc.keep_rate_limits(result.rate_limits)
-        click.echo(result.line)
-    except Exception as exc:  # noqa: BLE001 - the status bar shows the failure instead of going blank
-        click.echo(f"tokledger: {type(exc).__name__}")
+    text = sys.stdin.read(run.MAX_STDIN)
+    click.echo(run.statusline(lambda: _services(ctx), text, template=template, colour="NO_COLOR" not in os.environ))
 
 
 @click.group("capture")
