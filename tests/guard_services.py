@@ -17,8 +17,8 @@ from tests.fakes import EventSums, Row
 from tokledger.alerts.store import SqliteClaimStore
 from tokledger.cli import _Group
 from tokledger.cli.guard import register
-from tokledger.guard import ConfigServices
 from tokledger.env import Env
+from tokledger.guard import ConfigServices
 from tokledger.statusline import Block
 
 

@@ -408,7 +408,9 @@ def sync_file(ledger: Ledger, source: str, path: str, pricer: Callable[[], Price
     writer.add(task, parsed, state)
     writer.flush()
     events = writer.changed.pop(task.path)
-    report.files.append(FileReport(source, path, task.action, parsed.end_offset - task.start, events, parsed.skipped))
+    report.files.append(
+        FileReport(source, path, task.action, parsed.end_offset - task.start, events, parsed.skipped)
+    )
     sr.read, sr.events, sr.skipped = 1, events, parsed.skipped
     schedules = {**parsed.schedules, **prices.drain()}
     if schedules and fingerprint:
@@ -417,7 +419,9 @@ def sync_file(ledger: Ledger, source: str, path: str, pricer: Callable[[], Price
     return report
 
 
-def record(ledger: Ledger, pricer: Pricer, events: Sequence[UsageEvent], fingerprint: str | None = None) -> int:
+def record(
+    ledger: Ledger, pricer: Pricer, events: Sequence[UsageEvent], fingerprint: str | None = None
+) -> int:
     """Price and record events captured outside any log file (hooks, the drop directory, tmux panes) in one
     transaction: copies of a key — in ``events`` or already in the ledger — merge as :func:`events.merge`
     says (a running total recorded again keeps each count's maximum). Returns the events added or changed."""

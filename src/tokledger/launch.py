@@ -36,7 +36,9 @@ def quick(argv: list[str]) -> tuple[dict[str, str], str, list[str]] | None:
         return None
     command, rest = argv[i], argv[i + 1 :]
     if command == "hook":
-        return (options, command, rest) if len(rest) <= 1 and not any(a.startswith("-") for a in rest) else None
+        return (
+            (options, command, rest) if len(rest) <= 1 and not any(a.startswith("-") for a in rest) else None
+        )
     if not rest:
         return options, command, rest
     if len(rest) == 2 and rest[0] == "--format":

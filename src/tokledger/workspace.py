@@ -252,6 +252,12 @@ class Workspace:
 
         return plan_usage(self.ledger, now)
 
+    def request_events(self, id: str, mode: str | None = None) -> list[dict]:
+        """The request with this message id or request id, as :meth:`events` gives events."""
+        from tokledger.reports.events import request_list
+
+        return request_list(self.ledger, id, mode or self.config.mode)
+
     def sources(self) -> list[dict]:
         from tokledger.reports.status import source_status
 

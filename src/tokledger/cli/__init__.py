@@ -152,6 +152,6 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, guard, reports  # noqa: E402, F401
+from tokledger.cli import admin, dashboards, guard, reports  # noqa: F401
 
 guard.register(cli, lambda ctx: ctx.find_root().obj.workspace.guard)

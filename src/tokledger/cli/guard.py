@@ -183,7 +183,9 @@ def statusline_cmd(ctx: click.Context, template: str | None) -> None:
     from tokledger.guard import run
 
     text = sys.stdin.read(run.MAX_STDIN)
-    click.echo(run.statusline(lambda: _services(ctx), text, template=template, colour="NO_COLOR" not in os.environ))
+    click.echo(
+        run.statusline(lambda: _services(ctx), text, template=template, colour="NO_COLOR" not in os.environ)
+    )
 
 
 @click.group("capture")

@@ -39,7 +39,9 @@ class GuardServices(Protocol):
     def budgets(self) -> BudgetConfig: ...
     def alert_config(self) -> AlertConfig: ...
     def drop_dir(self) -> Path: ...
-    def timezone(self) -> ZoneInfo: ...  # the budgets' zone: [budgets] timezone, the top-level one, the system's
+    def timezone(
+        self,
+    ) -> ZoneInfo: ...  # the budgets' zone: [budgets] timezone, the top-level one, the system's
     def sync(self) -> None: ...  # bring the ledger up to date with every source (incremental)
     def usage_sums(self) -> UsageSums: ...  # answered from the ledger's rollups
     def status_data(self) -> StatusData: ...  # UsageSums plus the active 5-hour block

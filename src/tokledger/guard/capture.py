@@ -39,7 +39,9 @@ def read_drop_dir(workspace: Workspace, report: SyncReport) -> None:
         report.files.append(FileReport(DROP_DIR, str(path), "new", events=count))
     if result.rejected:
         sr.files += result.rejected
-        sr.notices.append(f"{result.rejected} files rejected: see {folder / 'rejected'} and their .reason files")
+        sr.notices.append(
+            f"{result.rejected} file{'s' if result.rejected > 1 else ''} rejected: see {folder / 'rejected'} and their .reason files"
+        )
     if result.files or result.rejected:
         with workspace.ledger.transaction():
             workspace.ledger.save_source_status(DROP_DIR, int(time.time() * 1000), json.dumps([str(folder)]),

@@ -61,7 +61,9 @@ class LedgerSums:
 
         now = datetime.fromtimestamp(now_ms / 1000, UTC)
         query = Query(tz=self.tz, sources=(BLOCK_SOURCE,), mode=self.mode)
-        row = next((r for r in reversed(recent_blocks(self.ledger, query, now=now).rows) if r.is_active), None)
+        row = next(
+            (r for r in reversed(recent_blocks(self.ledger, query, now=now).rows) if r.is_active), None
+        )
         if row is None:
             return None
         t = row.totals
@@ -148,7 +150,9 @@ def raise_due(svc, statuses: list[BudgetStatus], *, stderr: bool = True) -> None
                  stderr=_stderr if (stderr and config.stderr) else None, enforcing=svc.budgets().enforce)  # fmt: skip
 
 
-def evaluate_budgets(workspace: Workspace, *, alert: bool = True, now: datetime | None = None) -> list[BudgetStatus]:
+def evaluate_budgets(
+    workspace: Workspace, *, alert: bool = True, now: datetime | None = None
+) -> list[BudgetStatus]:
     """Every budget's status now; with ``alert`` (and the guard alerting) the alerts due are raised."""
     from tokledger.budgets import evaluate
 

@@ -61,7 +61,9 @@ def usage_sums(ledger: Ledger, *, start_ms: int | None, end_ms: int | None, sour
     session; costs in ``mode`` (auto | calculate | logged)."""
     clauses, args = [], []
     if sources:
-        clauses.append(f"source_id IN (SELECT id FROM dims WHERE kind = 'source' AND value IN ({_marks(sources)}))")
+        clauses.append(
+            f"source_id IN (SELECT id FROM dims WHERE kind = 'source' AND value IN ({_marks(sources)}))"
+        )
         args += sources
     if project_ids is not None:
         if not project_ids:
@@ -154,7 +156,8 @@ def keep_rate_limits(ledger: Ledger, rows: Iterable[RateRow], *, fresh_ms: int =
     changed = []
     for kind, used, resets, observed, session in rows:
         stored = ledger.conn.execute(
-            "SELECT used_percent, observed_ms FROM rate_limits WHERE kind = ? AND resets_ms = ?", (kind, resets or 0)
+            "SELECT used_percent, observed_ms FROM rate_limits WHERE kind = ? AND resets_ms = ?",
+            (kind, resets or 0),
         ).fetchone()
         if stored is None or stored[0] != used or observed - stored[1] >= fresh_ms:
             changed.append((kind, resets or 0, used, observed, session))
@@ -215,7 +218,9 @@ def request_details(ledger: Ledger, id: str, mode: str) -> list[tuple]:
               " ORDER BY e.ts, e.id")  # fmt: skip
     records = ledger.conn.execute(by_key, (id,)).fetchall()
     if not records:
-        records = ledger.conn.execute(f"{select} WHERE e.request_id = ? ORDER BY e.ts, e.id", (id,)).fetchall()
+        records = ledger.conn.execute(
+            f"{select} WHERE e.request_id = ? ORDER BY e.ts, e.id", (id,)
+        ).fetchall()
     names = ledger.names(i for r in records for i in (r[1], r[2], r[3], r[4], r[5], r[17]))
     return [(r[0], names[r[1]], names[r[2]], names.get(r[3]), names.get(r[4]), names.get(r[5]), *r[6:17],
              names.get(r[17]), r[18]) for r in records]  # fmt: skip

@@ -244,6 +244,10 @@ def plan_line(windows: list[PlanWindow], tz) -> str:
         text = f"{PLAN_LABELS.get(w.window, w.window)} {w.used_percent:.0f}%"
         if w.resets_ms is not None:
             resets = ms_to_datetime(w.resets_ms).astimezone(tz)
-            text += f" (resets {resets:%H:%M})" if w.window == "five_hour" else f" (resets {resets:%Y-%m-%d %H:%M})"
+            text += (
+                f" (resets {resets:%H:%M})"
+                if w.window == "five_hour"
+                else f" (resets {resets:%Y-%m-%d %H:%M})"
+            )
         parts.append(text)
     return "plan usage (Claude Code): " + ", ".join(parts)
