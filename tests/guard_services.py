@@ -84,7 +84,8 @@ def services_from_env(ctx: click.Context) -> FakeServices:
                         Path(environ["TOKLEDGER_TEST_STATE"]))  # fmt: skip
 
 
-@click.group(cls=_Group)
+# The same command objects as tokledger's: click keeps the help option of the first group that shows one.
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 def cli() -> None:
     """tokledger with the guard commands, over test services."""
 
