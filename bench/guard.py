@@ -2,7 +2,7 @@
 
 The ledger is a copy of ``synth_ledger.py``'s (2,000,000 events by default) with a 10 MB Claude Code
 transcript of the session in progress, read once before timing ("seen before"); the configuration has
-global, project, source and session budgets. Each figure is the median (and maximum) of ``--runs``:
+global, project, source and session budgets. Each figure is the median (min–max) of ``--runs``:
 
 - *in process*: what ``tokledger statusline`` / ``tokledger hook`` do once started — open the workspace
   and the ledger, read the configuration, check the transcript (unchanged: one ``stat`` and one look-up),
@@ -96,14 +96,15 @@ def write_transcript(path: Path, grow: int, start: datetime, end: datetime, firs
     return count
 
 
-def timed(fn, runs: int) -> tuple[float, float]:
+def timed(fn, runs: int) -> tuple[float, float, float]:
+    """(median, min, max) milliseconds of ``runs`` calls after an untimed one."""
     fn()
     samples = []
     for _ in range(runs):
         t = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), max(samples)
+    return statistics.median(samples), min(samples), max(samples)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
                          "rate_limits": {"five_hour": {"used_percentage": 41, "resets_at": int(time.time()) + 5400}}})  # fmt: skip
     hook = json.dumps({"session_id": SESSION, "transcript_path": str(transcript), "cwd": CWD,
                        "hook_event_name": "Stop", "stop_hook_active": False})  # fmt: skip
-    rows: list[tuple[str, float, float, str]] = []
+    rows: list[tuple[str, float, float, float, str]] = []
+    size_mib = transcript.stat().st_size / 2**20
 
     def fresh(path: Path = config) -> Workspace:
         return Workspace(env, db_path=db, config_path=path)
@@ -163,9 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     first.ingest_file("claude_code", transcript)
     first.close()
     first_read = (time.perf_counter() - started) * 1000
-    rows.append(
-        ("hook: first read of the whole transcript", first_read, first_read, f"{requests:,} requests")
-    )
+    rows.append(("hook: first read of the whole transcript", first_read, first_read, first_read,
+                 f"{requests:,} requests"))  # fmt: skip
 
     with fresh() as ws:
         ws.keep_days(ws.config.zone())  # as any report in the configured zone does
@@ -189,13 +190,11 @@ def main(argv: list[str] | None = None) -> int:
                  "a turn of ~60 KB appended (written between runs, inside the timing)"))  # fmt: skip
 
     size = db.stat().st_size
-    print(
-        f"**Ledger:** {a.events:,} events, {size / 2**20:.0f} MiB; transcript {transcript.stat().st_size / 2**20:.1f} MiB  "
-    )
-    print(f"**Machine:** {machine()}; median (max) of {a.runs} runs after one untimed run\n")
-    print("| step | median ms | max ms | note |\n|---|---|---|---|")
-    for label, med, top, note in rows:
-        print(f"| {label} | {med:.1f} | {top:.1f} | {note} |")
+    print(f"**Ledger:** {a.events:,} events, {size / 2**20:.0f} MiB; transcript {size_mib:.1f} MiB  ")
+    print(f"**Machine:** {machine()}; median (min–max) of {a.runs} runs after one untimed run\n")
+    print("| step | median ms | min–max ms | note |\n|---|---|---|---|")
+    for label, med, low, top, note in rows:
+        print(f"| {label} | {med:.1f} | {low:.1f}–{top:.1f} | {note} |")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
