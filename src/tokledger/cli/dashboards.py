@@ -54,11 +54,12 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
 def _watching_capture(app: App):
     """The drop directory watched while a dashboard runs: captured events show up at once."""
     stop = threading.Event()
-    app.workspace.watch_capture(stop)
+    watcher = app.workspace.watch_capture(stop)
     try:
         yield
     finally:
         stop.set()
+        watcher.join(timeout=10)  # a read in progress finishes; the watch itself stops within 50 ms
 
 
 @cli.command("graph")

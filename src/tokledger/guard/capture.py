@@ -60,6 +60,8 @@ def watch_capture(workspace: Workspace, stop: threading.Event) -> threading.Thre
         reader = workspace.reader()
 
         def read() -> None:
+            if stop.is_set():
+                return
             try:
                 reader.sync(only=(DROP_DIR,))
             except Exception as exc:  # noqa: BLE001 - a failed read is retried with the next file
