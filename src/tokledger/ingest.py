@@ -323,26 +323,33 @@ class _Writer:
         """Record rows, merged into what the ledger holds under their keys; (rows changed, rows new)."""
         if stored is None:
             stored = self.ledger.stored_events(source, lookup) if lookup else {}
-        new: list[EventRow] = []
-        replaced: list[tuple[int, EventRow, EventRow]] = []
-        for row in rows:
-            found = stored.get(row.key)
-            if found is None:
-                new.append(row)
-                continue
-            row_id, old = found
-            old_event, new_event = old.event(), row.event()
-            event = merge(old_event, new_event)
-            if event == old_event:
-                continue
-            if event != new_event:  # a mix of both copies: price the merged request
-                priced = self.pricer.price(event)
-                row = EventRow.of(event, priced.cost_pusd, priced.basis)
-            replaced.append((row_id, old, row))
-        self.ledger.add_events(new, file_id)
-        if replaced:
-            self.ledger.replace_events(replaced, file_id)
-        return len(new) + len(replaced), len(new)
+        return _upsert(self.ledger, self.pricer, rows, stored, file_id)
+
+
+def _upsert(ledger: Ledger, pricer: Pricer, rows: Sequence[EventRow], stored: dict[str, tuple[int, EventRow]],
+            file_id: int | None) -> tuple[int, int]:  # fmt: skip
+    """Add the rows the ledger lacks and merge the others into their stored copies (:func:`events.merge`);
+    returns (rows added or changed, rows added). Call inside a transaction."""
+    new: list[EventRow] = []
+    replaced: list[tuple[int, EventRow, EventRow]] = []
+    for row in rows:
+        found = stored.get(row.key)
+        if found is None:
+            new.append(row)
+            continue
+        row_id, old = found
+        old_event, new_event = old.event(), row.event()
+        event = merge(old_event, new_event)
+        if event == old_event:
+            continue
+        if event != new_event:  # a mix of both copies: price the merged request
+            priced = pricer.price(event)
+            row = EventRow.of(event, priced.cost_pusd, priced.basis)
+        replaced.append((row_id, old, row))
+    ledger.add_events(new, file_id)
+    if replaced:
+        ledger.replace_events(replaced, file_id)
+    return len(new) + len(replaced), len(new)
 
 
 ProgressFn = Callable[[int, int], None]
@@ -464,3 +471,60 @@ def reprice(ledger: Ledger, pricer: Pricer, fingerprint: str | None = None) -> t
         if fingerprint:
             ledger.save_price_cache(fingerprint, pricer.drain())
     return count, len(changes)
+
+
+def sync_file(ledger: Ledger, source: str, path: str, pricer: Callable[[], Pricer],
+              fingerprint: str | None = None) -> SyncReport:  # fmt: skip
+    """Bring one file of ``source`` up to date (a transcript a hook names), exactly as :func:`sync` would:
+    from its checkpoint, atomically. ``pricer`` is called only when there is something to price."""
+    report = SyncReport()
+    sr = report.sources[source] = SourceReport(source, files=1)
+    state = ledger.file_state(path)
+    task = _plan(SOURCES[source], Path(path), state)
+    if task is None:
+        report.files.append(FileReport(source, path, "unchanged"))
+        return report
+    prices = pricer()
+    parsed = _parse(task, prices)
+    if isinstance(parsed, str):
+        report.files.append(FileReport(source, path, "error", error=parsed))
+        sr.notices.append(f"{path}: {parsed}")
+        return report
+    writer = _Writer(ledger, prices)
+    writer.add(task, parsed, state)
+    writer.flush()
+    events = writer.changed.pop(task.path)
+    report.files.append(
+        FileReport(source, path, task.action, parsed.end_offset - task.start, events, parsed.skipped)
+    )
+    sr.read, sr.events, sr.skipped = 1, events, parsed.skipped
+    schedules = {**parsed.schedules, **prices.drain()}
+    if schedules and fingerprint:
+        with ledger.transaction():
+            ledger.save_price_cache(fingerprint, schedules)
+    return report
+
+
+def record(
+    ledger: Ledger, pricer: Pricer, events: Sequence[UsageEvent], fingerprint: str | None = None
+) -> int:
+    """Price and record events captured outside any log file (hooks, the drop directory, tmux panes) in one
+    transaction: copies of a key — in ``events`` or already in the ledger — merge as :func:`events.merge`
+    says (a running total recorded again keeps each count's maximum). Returns the events added or changed."""
+    merged: dict[tuple[str, str], UsageEvent] = {}
+    for event in events:
+        key = (event.source, event.key)
+        merged[key] = merge(merged[key], event) if key in merged else event
+    by_source: dict[str, list[EventRow]] = {}
+    for event in merged.values():
+        priced = pricer.price(event)
+        by_source.setdefault(event.source, []).append(EventRow.of(event, priced.cost_pusd, priced.basis))
+    changed = 0
+    with ledger.transaction():
+        for source, rows in by_source.items():
+            stored = ledger.stored_events(source, [row.key for row in rows])
+            changed += _upsert(ledger, pricer, rows, stored, None)[0]
+        schedules = pricer.drain()
+        if schedules and fingerprint:
+            ledger.save_price_cache(fingerprint, schedules)
+    return changed

@@ -11,6 +11,7 @@ A workspace's connection belongs to the thread that uses it; a threaded face (th
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
@@ -22,10 +23,14 @@ from tokledger.env import Env
 from tokledger.errors import ConfigError, LedgerError
 
 if TYPE_CHECKING:
+    import threading
     from zoneinfo import ZoneInfo
 
+    from tokledger.budgets import BudgetStatus
+    from tokledger.events import UsageEvent
     from tokledger.exporters import MetricTotal
     from tokledger.exporters.config import ExportersConfig
+    from tokledger.guard.services import WorkspaceGuard
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
     from tokledger.pricing import PriceEntry, Pricer
@@ -36,6 +41,11 @@ if TYPE_CHECKING:
     from tokledger.reports import Query, Report
 
 AfterSync = Callable[["Workspace", "SyncReport"], None]
+
+
+def check_budgets(workspace: Workspace, report: SyncReport) -> None:
+    """After a sync that recorded something: evaluate every budget and raise the alerts now due."""
+    workspace.evaluate_budgets()
 
 
 class Workspace:
@@ -49,7 +59,7 @@ class Workspace:
         self._ledger: Ledger | None = None
         self._pricer: Pricer | None = None
         self._day_zones: set[str] = set()
-        self.after_sync: list[AfterSync] = []
+        self.after_sync: list[AfterSync] = [check_budgets]
         """Called after every sync that recorded something, whoever asked for it."""
 
     @classmethod
@@ -119,6 +129,10 @@ class Workspace:
 
         report = sync(self.ledger, self.env, self.pricer, only=only, jobs=jobs, strict=strict, progress=progress,
                       fingerprint=self.fingerprint)  # fmt: skip
+        if only is None or "drop_dir" in only:
+            from tokledger.guard.capture import read_drop_dir
+
+            read_drop_dir(self, report)
         if report.changed:
             for hook in self.after_sync:
                 hook(self, report)
@@ -137,6 +151,63 @@ class Workspace:
         """Read what the vendors counted and billed into the ledger: the configured providers (or ``names``);
         with ``only_due``, only those whose interval has passed since their last sync (a daemon's cycle)."""
         return self.vendors.sync(names, only_due=only_due)
+
+    def ingest_file(self, source: str, path: str | os.PathLike) -> bool:
+        """Read one log file of ``source`` from its checkpoint, as a sync would (the transcript a hook or the
+        status line names); True when it recorded something. An unchanged JSON Lines file costs a ``stat``
+        and one look-up, loading neither the sources nor the pricer; a missing file is nothing to read."""
+        key = os.path.realpath(path)
+        try:
+            st = os.stat(key)
+        except FileNotFoundError:
+            return False
+        if key.endswith(".jsonl"):
+            state = self.ledger.file_state(key)
+            if state is not None and (state.size, state.mtime_ns, state.inode) == (st.st_size, st.st_mtime_ns,
+                                                                                   st.st_ino):  # fmt: skip
+                return False
+        from tokledger.ingest import sync_file
+
+        report = sync_file(self.ledger, source, key, lambda: self.pricer, self.fingerprint)
+        self._after_sync(report)
+        return report.changed
+
+    def record(self, events: Sequence[UsageEvent]) -> int:
+        """Price and record events captured outside the logs (drop directory, tmux panes), merging copies of
+        a key as a sync does; returns how many were added or changed."""
+        from tokledger.ingest import FileReport, SourceReport, SyncReport, record
+
+        changed = record(self.ledger, self.pricer, events, self.fingerprint)
+        sources = sorted({e.source for e in events})
+        report = SyncReport({s: SourceReport(s) for s in sources},
+                            [FileReport(s, "", "captured") for s in sources] if changed else [])  # fmt: skip
+        self._after_sync(report)
+        return changed
+
+    def _after_sync(self, report: SyncReport) -> None:
+        if report.changed:
+            for hook in self.after_sync:
+                hook(self, report)
+
+    @cached_property
+    def guard(self) -> WorkspaceGuard:
+        """What the budget, alert, hook, status-line, capture and MCP commands use (see :mod:`tokledger.guard`)."""
+        from tokledger.guard.services import WorkspaceGuard
+
+        return WorkspaceGuard(self)
+
+    def evaluate_budgets(self, *, alert: bool = True, now: datetime | None = None) -> list[BudgetStatus]:
+        """Every configured budget's status (from the rollups); with ``alert``, each level newly reached
+        alerts once per period on the configured channels, whichever process gets there first."""
+        from tokledger.guard.services import evaluate_budgets
+
+        return evaluate_budgets(self, alert=alert, now=now)
+
+    def watch_capture(self, stop: threading.Event) -> threading.Thread:
+        """Record drop-directory files as they land, in a thread, until ``stop`` is set (faces that stay open)."""
+        from tokledger.guard.capture import watch_capture
+
+        return watch_capture(self, stop)
 
     def reprice(self) -> tuple[int, int]:
         """Recompute every stored cost with the current table and overrides; (events, changed)."""
@@ -246,10 +317,11 @@ class Workspace:
 
     @property
     def source_names(self) -> list[str]:
-        """Every source tokledger reads, in registry order."""
+        """Every source tokledger reads, in registry order, then the sources of captured events."""
+        from tokledger.capture import CAPTURE_SOURCES
         from tokledger.sources import SOURCES
 
-        return list(SOURCES)
+        return [*SOURCES, *CAPTURE_SOURCES]
 
     def known_sources(self) -> list[str]:
         """Every registered source and provider, and every source the ledger holds events of (history
@@ -301,6 +373,19 @@ class Workspace:
         from tokledger.reports.events import event_list
 
         return event_list(self.ledger, query, limit)
+
+    def plan_usage(self, now: datetime | None = None) -> list:
+        """The plan's own usage windows Claude Code last reported, where still current (see
+        :func:`tokledger.reports.blocks.plan_usage`)."""
+        from tokledger.reports.blocks import plan_usage
+
+        return plan_usage(self.ledger, now)
+
+    def request_events(self, id: str, mode: str | None = None) -> list[dict]:
+        """The request with this message id or request id, as :meth:`events` gives events."""
+        from tokledger.reports.events import request_list
+
+        return request_list(self.ledger, id, mode or self.config.mode)
 
     def sources(self) -> list[dict]:
         """Every source's status, then the providers configured or holding records (accuracy "billed")."""

@@ -162,6 +162,7 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, export, reports, upkeep, vendors  # noqa: F401
+from tokledger.cli import admin, dashboards, export, guard, reports, upkeep, vendors  # noqa: F401
 
 export.register(cli, host=lambda app: app.workspace)
+guard.register(cli, lambda ctx: ctx.find_root().obj.workspace.guard)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -49,7 +51,20 @@ def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interva
         import webbrowser
 
         webbrowser.open(url)
-    web.run(backend, sock, host, allow_hosts=allow_hosts, token=token)
+    with _watching_capture(app):
+        web.run(backend, sock, host, allow_hosts=allow_hosts, token=token)
+
+
+@contextmanager
+def _watching_capture(app: App):
+    """The drop directory watched while a dashboard runs: captured events show up at once."""
+    stop = threading.Event()
+    watcher = app.workspace.watch_capture(stop)
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=10)  # a read in progress finishes; the watch itself stops within 50 ms
 
 
 @cli.command("graph")
@@ -122,6 +137,7 @@ def live_cmd(app: App, refresh: float, **opts) -> None:
         refresher = tui.prepare(app.workspace, query, progress=progress)
     finally:
         progress.close()
-    code = tui.run(refresher, refresh=refresh)
+    with _watching_capture(app):
+        code = tui.run(refresher, refresh=refresh)
     if code:
         raise SystemExit(code)

@@ -58,6 +58,8 @@ _OWN_TABLES = {
     "rollup_zones",
     "billed",
     "billed_sources",
+    "alerts",
+    "rate_limits",
     *rollups.TABLES,
 }
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
@@ -275,6 +277,15 @@ class Ledger:
                " FROM files")  # fmt: skip
         rows = self.conn.execute(sql + " WHERE source = ?", (source,)) if source else self.conn.execute(sql)
         return {row[2]: FileState(*row) for row in rows}
+
+    def file_state(self, path: str) -> FileState | None:
+        """The checkpoint of one file (by the path it was read under), or None."""
+        row = self.conn.execute(
+            "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped FROM files"
+            " WHERE path = ?",
+            (path,),
+        ).fetchone()
+        return FileState(*row) if row else None
 
     def save_file(
         self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,

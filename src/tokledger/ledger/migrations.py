@@ -220,6 +220,37 @@ MIGRATIONS.append(
     )
 )
 
+# Budget alerts: a level of a limit in a period alerts once, whichever process notices it first.
+MIGRATIONS.append(
+    (
+        "0006_alerts",
+        """
+        CREATE TABLE alerts (
+            key        TEXT PRIMARY KEY,  -- limit, period start and level (see tokledger.alerts); claimed once
+            claimed_ms INTEGER NOT NULL
+        );
+        """,
+    )
+)
+
+# The plan's own usage windows as Claude Code reports them (the status line's rate_limits): the latest
+# figures of each window, one row per window and reset time.
+MIGRATIONS.append(
+    (
+        "0007_rate_limits",
+        """
+        CREATE TABLE rate_limits (
+            kind         TEXT    NOT NULL,  -- the window: five_hour | seven_day
+            resets_ms    INTEGER NOT NULL,  -- when the window resets (UTC ms); 0 when not reported
+            used_percent REAL    NOT NULL,  -- 0..100
+            observed_ms  INTEGER NOT NULL,  -- when these figures were seen
+            session      TEXT,              -- the Claude Code session that reported them
+            PRIMARY KEY (kind, resets_ms)
+        );
+        """,
+    )
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -128,7 +128,8 @@ class Refresher:
                 usage = usage_panels(ledger, query, days=view.days, now=now)
                 cache = _Cache(key, fingerprint, time.monotonic(), usage, self.workspace.sources(), anchor)
             self._cache = cache = replace(cache, anchor=anchor)
-            board = Dashboard(now, query, view.days, cache.usage, active_block(blocks, now), cache.status)
+            board = Dashboard(now, query, view.days, cache.usage, active_block(blocks, now), cache.status,
+                              self.workspace.plan_usage(now))  # fmt: skip
             errors = dict(self.failing)
         return Snapshot(
             board, view, tuple(self.sources), errors, sync, rebuild, time.perf_counter() - started
