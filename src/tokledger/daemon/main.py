@@ -104,6 +104,7 @@ class Daemon:
         self.loki = None
         self.config = None
         self.sync = SyncStep(host.sync)
+        self._prices_tried = -86_400.0
 
     def load(self) -> float:
         """(Re)read the configuration and rebuild exporters and logging; the interval in seconds."""
@@ -131,7 +132,25 @@ class Daemon:
         budgets = getattr(self.host, "evaluate_budgets", None)
         if budgets is not None:
             steps["budgets"] = lambda: as_outcome(budgets())
+        providers = getattr(self.host, "sync_providers", None)
+        if providers is not None:
+            steps["providers"] = lambda: providers_outcome(providers(only_due=True))
+        prices = getattr(self.host, "update_prices_if_due", None)
+        if prices is not None:
+            steps["prices"] = lambda: self._prices(prices)
+        push = getattr(self.host, "push_if_configured", None)
+        if push is not None:
+            steps["push"] = lambda: as_outcome(push())
         return {**steps, **self.exporters.steps()}
+
+    def _prices(self, update: Callable[[], object]) -> Outcome:
+        """At most one look a day from this process, even when each look fails (offline)."""
+        import time
+
+        if time.monotonic() - self._prices_tried < 86_400:
+            return Outcome.success()
+        self._prices_tried = time.monotonic()
+        return prices_outcome(update)
 
     def close_exporters(self) -> None:
         if self.exporters is not None:
@@ -148,6 +167,27 @@ class Daemon:
         server = metrics.serve(self.host.metric_totals, port, host, tosage_today=tosage_today)
         log.info("serving /metrics on http://%s:%d/metrics", host, server.server_port)
         return server
+
+
+def providers_outcome(reports) -> Outcome:
+    """The providers step: a failure names the providers whose sync failed (their errors are logged)."""
+    failed = [r.provider for r in reports or () if getattr(r, "error", None)]
+    for report in reports or ():
+        if getattr(report, "error", None):
+            log.warning("%s: %s", report.provider, report.error)
+        elif getattr(report, "records", 0):
+            log.info("%s: %d billed records", report.provider, report.records)
+    return Outcome.failure(f"providers failed: {', '.join(failed)}") if failed else Outcome.success()
+
+
+def prices_outcome(update: Callable[[], object]) -> Outcome:
+    """The daily look for newer price data. Being offline is not a failure of the daemon: the prices in use
+    stay, the reason is logged, and the next cycle looks again."""
+    try:
+        update()
+    except Exception as exc:  # noqa: BLE001 -- a network or data problem keeps the current prices
+        log.warning("price data not updated: %s", exc)
+    return Outcome.success()
 
 
 def serve(
