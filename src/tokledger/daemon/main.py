@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -218,9 +219,13 @@ def serve(
         daemon.load()
     server = None
     port = metrics_port if metrics_port is not None else daemon.config.daemon.metrics_port
+    stop, watcher = threading.Event(), None
     try:
         if port is not None and not once:
             server = daemon.serve_metrics(port, metrics_host or daemon.config.daemon.metrics_host)
+        watch = getattr(host, "watch_capture", None)
+        if watch is not None and not once:  # files dropped between cycles are recorded as they land
+            watcher = watch(stop)
 
         def cycle():
             return make_cycle(daemon.steps())()
@@ -231,6 +236,9 @@ def serve(
 
         return run(cycle, every, once, store=host, ledger_path=host.db_path, reload=reload)
     finally:
+        stop.set()
+        if watcher is not None:
+            watcher.join(timeout=10)
         if server is not None:
             server.shutdown()
             server.server_close()
