@@ -67,7 +67,7 @@ def test_table_alert_line_on_stderr_and_no_sync(run):
 
 def test_no_budgets(run):
     result = run("budget", "--no-sync")
-    assert result.exit_code == 0 and "no budgets configured" in result.stdout
+    assert result.exit_code == 0 and "add a [budgets] table" in result.stdout
 
 
 def test_a_config_error_names_the_key(run):

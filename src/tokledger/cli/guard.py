@@ -67,7 +67,7 @@ def budget_cmd(ctx: click.Context, as_json: bool, no_sync: bool, no_alerts: bool
         if statuses:
             console.print(to_table(statuses, now, name))
         for note in footnotes(statuses):
-            console.print(note)
+            console.print(note, markup=False, highlight=False)
     ctx.exit(exit_code(statuses))
 
 
