@@ -58,7 +58,7 @@ def test_table_shows_unpriced_line_and_totals(run_cli, history):
 
 
 def test_csv(run_cli, history):
-    rows = list(csv.DictReader(io.StringIO(run_cli("daily", "--csv", "--breakdown").output)))
+    rows = list(csv.DictReader(io.StringIO(run_cli("daily", "--csv", "--breakdown").stdout)))
     assert {r["model"] for r in rows} >= {"claude-imaginary-9", "claude-sonnet-4-5-20250929"}
     unpriced = next(r for r in rows if r["model"] == "claude-imaginary-9")
     assert unpriced["cost_usd"] == "" and unpriced["unpriced_requests"] == "1"
@@ -153,9 +153,9 @@ def test_bad_input_gives_one_line_errors(run_cli, tmp_path):
             "--since 'yesterday': expected a date as YYYY-MM-DD or YYYYMMDD",
             2,
         ),
-        (("daily", "--year", "0"), "--year: expected a whole number from 1970 to 9999, got 0", 2),
-        (("daily", "--year", "99999"), "--year: expected a whole number from 1970 to 9999, got '99999'", 2),
-        (("graph", "--year", "0"), "0 is not in the range 1970<=x<=9999", 2),
+        (("daily", "--year", "0"), "--year: expected a whole number from 1970 to 9998, got 0", 2),
+        (("daily", "--year", "99999"), "--year: expected a whole number from 1970 to 9998, got '99999'", 2),
+        (("graph", "--year", "0"), "0 is not in the range 1970<=x<=9998", 2),
         (
             ("daily", "--year", "2024", "--since", "2025-06-01"),
             "--year 2024 and --since 2025-06-01 leave no day to report",

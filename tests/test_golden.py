@@ -56,7 +56,7 @@ def _run(db: Path, corpus: Path, args: list[str]) -> dict:
         args.append("--no-sync")
     result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return _normalized(json.loads(result.output), args[0], str(corpus))
+    return _normalized(json.loads(result.stdout), args[0], str(corpus))
 
 
 def _normalized(doc, command: str, corpus: str):
@@ -65,7 +65,11 @@ def _normalized(doc, command: str, corpus: str):
     elif command == "sources":
         for s in doc:
             s.pop("last_sync")
+            # Reasons are recorded since schema 4: an upgraded ledger knows only the count.
+            assert sum(s.pop("skipped_reasons").values()) == s["skipped_lines"]
             s["paths"] = [p.replace(corpus, "<corpus>") for p in s["paths"]]
+            if not s["found"]:  # a source newer than the fixture ledger has no paths recorded there yet
+                s["paths"] = []
     elif command == "events":
         for e in doc["events"]:
             if e["file"]:

@@ -16,6 +16,7 @@ created the same way. A database that other software made is refused before anyt
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import time
@@ -28,8 +29,8 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from tokledger.errors import LedgerError
-from tokledger.ledger import rollups
-from tokledger.ledger.migrations import migrate
+from tokledger.ledger import repair, rollups
+from tokledger.ledger.migrations import SCHEMA_VERSION, migrate
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
     EventRow,
@@ -55,6 +56,10 @@ _OWN_TABLES = {
     "price_cache",
     "state",
     "rollup_zones",
+    "billed",
+    "billed_sources",
+    "alerts",
+    "rate_limits",
     *rollups.TABLES,
 }
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
@@ -85,6 +90,16 @@ class FileState:
     tail_hash: bytes | None
     events: int
     skipped: int
+    reasons_json: str = "{}"
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Why records of the file were skipped: reason → count."""
+        try:
+            found = json.loads(self.reasons_json or "{}")
+        except ValueError:
+            found = {}
+        return found if isinstance(found, dict) else {}
 
 
 def _create_private(path: Path) -> None:
@@ -99,14 +114,25 @@ def _create_private(path: Path) -> None:
 
 
 def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
-    """A database with tables but no tokledger schema belongs to another program: touch nothing."""
-    if conn.execute("PRAGMA user_version").fetchone()[0]:
-        return
+    """A database with tables but no tokledger schema belongs to another program: touch nothing.
+
+    Migrations set ``user_version`` in the transaction that creates the tables, so a ledger of this or an
+    older release has a version and the checkpoint table with its digest column; an empty file (a new
+    ledger) has neither tables nor a version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    if tables and not tables <= _OWN_TABLES:
+    if (not tables and not version) or version > SCHEMA_VERSION:
+        return  # a new ledger; or one of a newer release, which the migrations refuse by name
+    ours = (
+        version
+        and {"files", "state"} & tables
+        and "tail_hash" in {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('files')")}
+    )
+    if not ours or not tables <= _OWN_TABLES:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
         raise LedgerError(
-            f"{path} is a database of another program (tables {', '.join(sorted(tables)[:3])}, ...), "
-            "not a tokledger ledger; choose another --db path"
+            f"{path} is a database of another program (tables {shown or 'none'}), not a tokledger ledger;"
+            " choose another --db path"
         )
 
 
@@ -119,6 +145,7 @@ class Ledger:
         self._days: dict[str, QuarterDays] = {}
         self._delta = rollups.Delta()
         self._new_from = 0  # the first id of the events the open transaction adds
+        self._billed: tuple[int, ...] | None = None
 
     @classmethod
     def open(cls, path: Path) -> Ledger:
@@ -166,6 +193,7 @@ class Ledger:
             self.conn.execute("ROLLBACK")
             self._ids.clear()
             self._names.clear()
+            self._billed = None
             self._delta = rollups.Delta()
             if isinstance(exc, sqlite3.OperationalError):
                 raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
@@ -236,25 +264,55 @@ class Ledger:
             self._names.update(self.conn.execute(sql, chunk))
         return self._names
 
+    def billed_sources(self) -> tuple[int, ...]:
+        """The ids of the sources whose events are billed usage (the providers'; read once per connection)."""
+        if self._billed is None:
+            self._billed = tuple(r[0] for r in self.conn.execute("SELECT source_id FROM billed_sources"))
+        return self._billed
+
     # -- files ---------------------------------------------------------------------------------------
 
     def file_states(self, source: str | None = None) -> dict[str, FileState]:
-        sql = "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped FROM files"
+        sql = ("SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, skip_reasons"
+               " FROM files")  # fmt: skip
         rows = self.conn.execute(sql + " WHERE source = ?", (source,)) if source else self.conn.execute(sql)
         return {row[2]: FileState(*row) for row in rows}
 
+    def file_state(self, path: str) -> FileState | None:
+        """The checkpoint of one file (by the path it was read under), or None."""
+        row = self.conn.execute(
+            "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped FROM files"
+            " WHERE path = ?",
+            (path,),
+        ).fetchone()
+        return FileState(*row) if row else None
+
     def save_file(
         self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,
-        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int,
+        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int, reasons: dict[str, int] | None = None,
     ) -> int:  # fmt: skip
-        """Insert or update a file checkpoint; returns the file id. Call inside a transaction."""
+        """Insert or update a file checkpoint (``reasons``: why its ``skipped`` records were skipped);
+        returns the file id. Call inside a transaction."""
         row = self.conn.execute(
             "INSERT INTO files (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped,"
-            " synced_ms) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET source = excluded.source,"
-            " size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode, offset = excluded.offset,"
-            " tail_hash = excluded.tail_hash, events = excluded.events,"
-            " skipped = excluded.skipped, synced_ms = excluded.synced_ms RETURNING id",
-            (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, synced_ms),
+            " synced_ms, skip_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
+            " source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,"
+            " offset = excluded.offset, tail_hash = excluded.tail_hash, events = excluded.events,"
+            " skipped = excluded.skipped, synced_ms = excluded.synced_ms, skip_reasons = excluded.skip_reasons"
+            " RETURNING id",
+            (
+                source,
+                path,
+                size,
+                mtime_ns,
+                inode,
+                offset,
+                tail_hash,
+                events,
+                skipped,
+                synced_ms,
+                json.dumps(reasons or {}, sort_keys=True),
+            ),
         ).fetchone()
         return row[0]
 
@@ -362,6 +420,15 @@ class Ledger:
                 self._count(old, *self._values(old, file_id), sign=-1)
         self.conn.executemany(_UPDATE, batch)
 
+    def remove_events(self, pairs: Iterable[tuple[int, EventRow]]) -> None:
+        """Delete stored events: ``(row id, stored row)`` pairs (inside a transaction)."""
+        ids = []
+        for row_id, old in pairs:
+            if row_id < self._new_from:  # an event of this transaction was never summed
+                self._count(old, *self._values(old, None), sign=-1)
+            ids.append((row_id,))
+        self.conn.executemany("DELETE FROM entries WHERE id = ?", ids)
+
     def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:
         """Every event with its row id, in id order (for re-pricing)."""
         cols = ", ".join(_ENTRY_COLUMNS)
@@ -423,6 +490,41 @@ class Ledger:
         with self.transaction():
             rollups.rebuild_all(self.conn, self._zones())
             self._delta = rollups.Delta(self._zones())
+
+    # -- taking events out ---------------------------------------------------------------------------
+
+    def impossible_events(self, latest_ms: int) -> list[tuple[int, int, str, str]]:
+        """``(row id, ts, event key, reason)`` of events no log can have produced: outside the bounds the
+        parsers apply (:mod:`tokledger.events`), with instants up to ``latest_ms``."""
+        return repair.impossible(self.conn, repair.bounds(latest_ms))
+
+    def delete_impossible(self, latest_ms: int) -> int:
+        """Delete :meth:`impossible_events`, rollups following; returns how many."""
+        bounds = repair.bounds(latest_ms)
+        where = " OR ".join(f"({cond})" for _, cond in repair.REASONS)
+        with self.transaction():
+            n = repair.delete(self.conn, where, bounds, self._zones(), (bounds["earliest"], bounds["latest"]))
+            self._delta = rollups.Delta(self._zones())
+        return n
+
+    def prune(self, before_ms: int | None, after_ms: int | None, latest_ms: int) -> int:
+        """Delete the events before ``before_ms`` and from ``after_ms`` on (either may be None), rollups
+        following; returns how many. Their files keep their checkpoints, so they are not read again."""
+        clauses, args = [], []
+        if before_ms is not None:
+            clauses.append("ts < ?")
+            args.append(before_ms)
+        if after_ms is not None:
+            clauses.append("ts >= ?")
+            args.append(after_ms)
+        if not clauses:
+            return 0
+        bounds = repair.bounds(latest_ms)
+        with self.transaction():
+            n = repair.delete(self.conn, " OR ".join(clauses), args, self._zones(),
+                              (bounds["earliest"], bounds["latest"]))  # fmt: skip
+            self._delta = rollups.Delta(self._zones())
+        return n
 
 
 def _reason(exc: sqlite3.Error) -> str:

@@ -166,6 +166,91 @@ MIGRATIONS.append(
     )
 )
 
+# Schema 4: what the vendors billed (see :mod:`tokledger.ledger.billed`). Every provider record is kept in
+# ``billed`` with its bucket and figures; one that counts tokens is also an event in ``entries`` (so the rollups
+# sum it, under its provider's source), and its source is listed in ``billed_sources``, which keeps it out of
+# every report that does not name it. The providers' sources are listed here, before any is synced, so a
+# connection reads that list once (a provider added later comes with a migration of its own).
+_PROVIDER_SOURCES = ("anthropic_api", "openai_api", "cursor", "bedrock", "vertex")
+_VALUES = ", ".join(f"('source', '{name}')" for name in _PROVIDER_SOURCES)
+_NAMES = ", ".join(f"'{name}'" for name in _PROVIDER_SOURCES)
+MIGRATIONS.append(
+    (
+        "0004_billed_records",
+        f"""
+        CREATE TABLE billed_sources (
+            source_id  INTEGER PRIMARY KEY     -- dims id of a source whose events are billed usage
+        );
+        CREATE TABLE billed (
+            id                    INTEGER PRIMARY KEY,
+            source_id             INTEGER NOT NULL,
+            event_key             TEXT    NOT NULL,   -- the event's key in entries, when it counts tokens
+            ts                    INTEGER NOT NULL,   -- the bucket's start, UTC milliseconds
+            bucket_seconds        INTEGER NOT NULL,   -- the bucket's width (0: a single request)
+            report                TEXT    NOT NULL,   -- the vendor report it came from
+            counts                INTEGER NOT NULL,   -- 1: its tokens count toward the bill, 2: its cost does
+            model_id              INTEGER NOT NULL,
+            provider_id           INTEGER,
+            project_id            INTEGER,
+            input_tokens          INTEGER NOT NULL,
+            output_tokens         INTEGER NOT NULL,
+            cache_write_tokens    INTEGER NOT NULL,
+            cache_write_1h_tokens INTEGER NOT NULL,
+            cache_read_tokens     INTEGER NOT NULL,
+            reasoning_tokens      INTEGER NOT NULL,
+            cost_pusd             INTEGER,            -- the vendor's cost; NULL when it gave none
+            requests              INTEGER,            -- the vendor's request count; NULL when it gave none
+            dims                  TEXT    NOT NULL,   -- JSON object of the grouping dimensions
+            UNIQUE (source_id, event_key)
+        );
+        CREATE INDEX billed_ts ON billed (ts);
+        INSERT OR IGNORE INTO dims (kind, value) VALUES {_VALUES};
+        INSERT INTO billed_sources (source_id) SELECT id FROM dims WHERE kind = 'source' AND value IN ({_NAMES});
+        """,
+    )
+)
+
+# Schema 5: why each file's skipped records were skipped (reason → count, JSON), for `sources` and `sync`.
+MIGRATIONS.append(
+    (
+        "0005_skip_reasons",
+        """
+        ALTER TABLE files ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';
+        """,
+    )
+)
+
+# Budget alerts: a level of a limit in a period alerts once, whichever process notices it first.
+MIGRATIONS.append(
+    (
+        "0006_alerts",
+        """
+        CREATE TABLE alerts (
+            key        TEXT PRIMARY KEY,  -- limit, period start and level (see tokledger.alerts); claimed once
+            claimed_ms INTEGER NOT NULL
+        );
+        """,
+    )
+)
+
+# The plan's own usage windows as Claude Code reports them (the status line's rate_limits): the latest
+# figures of each window, one row per window and reset time.
+MIGRATIONS.append(
+    (
+        "0007_rate_limits",
+        """
+        CREATE TABLE rate_limits (
+            kind         TEXT    NOT NULL,  -- the window: five_hour | seven_day
+            resets_ms    INTEGER NOT NULL,  -- when the window resets (UTC ms); 0 when not reported
+            used_percent REAL    NOT NULL,  -- 0..100
+            observed_ms  INTEGER NOT NULL,  -- when these figures were seen
+            session      TEXT,              -- the Claude Code session that reported them
+            PRIMARY KEY (kind, resets_ms)
+        );
+        """,
+    )
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

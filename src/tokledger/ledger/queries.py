@@ -12,6 +12,9 @@ answered from the smallest table that holds it exactly (see :mod:`tokledger.ledg
 - the events themselves when a bound of the question does not fall on a quarter-hour (a zone whose offsets
   are not whole quarter-hours, or an instant bound), or for request-level detail.
 
+A filter that names no source leaves out the billed sources (``billed_sources``: what the vendors billed,
+see :mod:`tokledger.ledger.billed`), so the local logs' totals never include them.
+
 So a report's time follows the rows it prints, not the length of the history. Costs come back as exact
 integers whatever their size: every SQL sum adds micro-dollars and picodollars apart.
 """
@@ -34,6 +37,7 @@ class EventFilter:
     start_ms: int | None = None  # inclusive
     end_ms: int | None = None  # exclusive
     sources: tuple[str, ...] = ()
+    """Exact names; none means every local source (billed usage is read only when named)."""
     models: tuple[str, ...] = ()  # substrings, case-insensitive
     projects: tuple[str, ...] = ()  # substrings, case-insensitive
     sessions: tuple[str, ...] = ()  # exact ids
@@ -70,9 +74,16 @@ def _name_ids(kind: str, column: str, values: Sequence[str], *, exact: bool) -> 
     return f"{column} IN (SELECT id FROM dims WHERE kind = '{kind}' AND {match})", args
 
 
-def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = False) -> tuple[str, list]:
+def _billed(ledger: Ledger, f: EventFilter) -> tuple[int, ...]:
+    """The source ids a filter leaves out: the billed sources, unless it names its sources."""
+    return () if f.sources else ledger.billed_sources()
+
+
+def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = False,
+           billed: tuple[int, ...] = ()) -> tuple[str, list]:  # fmt: skip
     """WHERE clause and arguments. ``time`` is the column of instants, in units of ``scale`` ms ("" for a
-    table without one); with ``days`` the bounds are the filter's local days, against a ``day`` column."""
+    table without one); with ``days`` the bounds are the filter's local days, against a ``day`` column;
+    ``billed``: source ids to leave out (:func:`_billed`)."""
     clauses, args = ["1 = 1"], []
     if days:
         for op, value in ((">=", f.first_day), ("<=", f.last_day)):
@@ -84,6 +95,9 @@ def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = 
             if value is not None:
                 clauses.append(f"{alias}{time} {op} ?")
                 args.append(-(-value // scale))
+    if billed:  # what the vendors billed is never added to what the logs here say
+        clauses.append(f"{alias}source_id NOT IN ({', '.join('?' * len(billed))})")
+        args += billed
     for kind, column, values, exact in (
         ("source", "source_id", f.sources, True),
         ("model", "model_id", f.models, False),
@@ -128,8 +142,10 @@ class _Table:
         """The SQL of an instant in ms."""
         return "ts" if self.name == "entries" else f"bucket * {BUCKET_MS}"
 
-    def where(self, f: EventFilter) -> tuple[str, list]:
-        where, args = _where(f, self.column, self.scale, days=self.name == "rollup_day")
+    def where(self, ledger: Ledger, f: EventFilter) -> tuple[str, list]:
+        where, args = _where(
+            f, self.column, self.scale, days=self.name == "rollup_day", billed=_billed(ledger, f)
+        )
         if self.zone_id is not None:
             where += " AND zone_id = ?"
             args.append(self.zone_id)
@@ -201,7 +217,7 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
     elif group is not None:
         column = _GROUP_COLUMN[group]
         keys.append(f"COALESCE(r.{column}, 0)" if t.name == "entries" else f"r.{column}")
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     join = ""
     project = "NULL"
     if group == "session":
@@ -230,7 +246,7 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
 def unpriced_models(ledger: Ledger, f: EventFilter, mode: str) -> list[str]:
     """The models of the selection with at least one request without a cost (in ``mode``)."""
     t = _table(ledger, f, None, mode)
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     missing = f"{_entry_cost(mode)} IS NULL" if t.name == "entries" else f"{MODE_COLUMN[mode]}_unpriced > 0"
     ids = [
         i
@@ -246,7 +262,7 @@ def time_range(ledger: Ledger, f: EventFilter) -> tuple[int | None, int | None]:
     """Bounds (ms) within which every selected event lies: exact on the events, to the quarter-hour otherwise."""
     name = "rollup_qh" if f.projects or f.sessions else "rollup_qh_model"
     t = _Table.of(name if f.on_buckets else "entries", "auto")
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     lo, hi = ledger.conn.execute(
         f"SELECT MIN({t.column}), MAX({t.column}) FROM {t.name} WHERE {where}", args
     ).fetchone()
@@ -294,10 +310,16 @@ def timeline(ledger: Ledger, f: EventFilter, mode: str) -> list[Piece]:
     filter's bounds are not on quarter-hours), each with the instants of its first and last request."""
     if not f.on_buckets:
         return requests_between(ledger, f, mode, None, None)
-    t = _Table.of("rollup_qh", mode)
-    where, args = t.where(f)
-    sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
-           f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
+    if f.projects or f.sessions:
+        t = _Table.of("rollup_qh", mode)
+        where, args = t.where(ledger, f)
+        sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
+               f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
+        return _pieces(ledger, sql, args)
+    where, args = _Table.of("rollup_qh_model", mode).where(ledger, f)
+    m = MODE_COLUMN[mode]
+    sql = (f"SELECT bucket, first_ts, last_ts, source_id, model_id, requests, {', '.join(TOKEN_COLUMNS)},"
+           f" {m}_hi, {m}_lo, {m}_unpriced FROM rollup_qh_model WHERE {where} ORDER BY 1")  # fmt: skip
     return _pieces(ledger, sql, args)
 
 
@@ -305,7 +327,7 @@ def requests_between(
     ledger: Ledger, f: EventFilter, mode: str, start_ms: int | None, end_ms: int | None
 ) -> list[Piece]:
     """Every selected request in [start_ms, end_ms) (None: unbounded) as its own piece, in time order."""
-    where, args = _where(f, "ts", 1)
+    where, args = _where(f, "ts", 1, billed=_billed(ledger, f))
     for op, bound in ((">=", start_ms), ("<", end_ms)):
         if bound is not None:
             where += f" AND ts {op} ?"
@@ -346,6 +368,18 @@ def file_counts(ledger: Ledger) -> dict[str, tuple[int, int, int]]:
     return {s: (n, skipped or 0, synced) for s, n, skipped, synced in rows}
 
 
+def skip_reasons(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Per source: why its files' skipped records were skipped, reason → count."""
+    out: dict[str, dict[str, int]] = {}
+    rows = ledger.conn.execute(
+        "SELECT source, key, SUM(value) FROM files, json_each(files.skip_reasons)"
+        " WHERE skipped > 0 AND json_valid(skip_reasons) GROUP BY source, key"
+    )
+    for source, why, n in rows:
+        out.setdefault(source, {})[why] = n
+    return out
+
+
 def source_status(ledger: Ledger) -> dict[str, tuple[int, str, str]]:
     rows = ledger.conn.execute("SELECT source, synced_ms, roots, notices FROM source_status")
     return {s: (ms, roots, notices) for s, ms, roots, notices in rows}
@@ -355,7 +389,7 @@ def event_details(ledger: Ledger, f: EventFilter, mode: str, limit: int | None) 
     """The newest events (up to ``limit``), oldest first, with everything that explains their cost:
     (ts, source, model, provider, session_id, project, event_key, request_id, six token counts,
     cost (per ``mode``), cost_pusd, logged_cost_pusd, price_basis, file path)."""
-    where, args = _where(f, "ts", 1, alias="e.")
+    where, args = _where(f, "ts", 1, alias="e.", billed=_billed(ledger, f))
     cols = ", ".join(f"e.{c}" for c in TOKEN_COLUMNS)
     sql = (
         f"SELECT e.ts, e.source_id, e.model_id, e.provider_id, e.session_id, e.project_id, e.event_key, e.request_id,"

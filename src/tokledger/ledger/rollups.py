@@ -5,7 +5,8 @@ table              one row per                                                  
 =================  ===========================================================  ==============================
 ``rollup_qh``      UTC quarter-hour (``bucket = ts // 900000``), source, model,  blocks, branches, any question
                    project, session, git branch; first and last instant         bounded inside a day
-``rollup_qh_model``  quarter-hour, source, model                                days/weeks/months in any zone
+``rollup_qh_model``  quarter-hour, source, model; first and last instant        days/weeks/months in any zone,
+                                                                                blocks
 ``rollup_day``     local day of a kept zone (``rollup_zones``), source, model,  time and project reports in
                    project                                                      the zones a user reports in
 ``rollup_session`` session, source, model, project; first and last instant      the session report
@@ -71,7 +72,7 @@ TABLES = {
     for t in (
         Table("rollup_qh", ("bucket", "source_id", "model_id", "project_id", "session_id", "branch_id"), spans=True,
               index=("session_id",)),
-        Table("rollup_qh_model", ("bucket", "source_id", "model_id"), index=("source_id", "bucket")),
+        Table("rollup_qh_model", ("bucket", "source_id", "model_id"), spans=True, index=("source_id", "bucket")),
         Table("rollup_day", ("zone_id", "day", "source_id", "model_id", "project_id")),
         Table("rollup_session", ("session_id", "source_id", "model_id", "project_id"), spans=True),
         Table("rollup_total", ("source_id", "model_id", "project_id", "branch_id")),
@@ -200,7 +201,7 @@ class Delta:
                 self.dirty_sessions.add(session)
         rows = self.rows
         self._add(rows["rollup_qh"], (bucket, source_id, model_id, project, session, branch), sums, ts)
-        self._add(rows["rollup_qh_model"], (bucket, source_id, model_id), sums)
+        self._add(rows["rollup_qh_model"], (bucket, source_id, model_id), sums, ts)
         self._add(rows["rollup_session"], (session, source_id, model_id, project), sums, ts)
         self._add(rows["rollup_total"], (source_id, model_id, project, branch), sums)
         for zone_id, days in self.zones:
@@ -251,12 +252,13 @@ def _ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:
 
 def rebuild_dirty(conn: Connection, buckets: Iterable[int], sessions: Iterable[int]) -> None:
     """Recompute the rows with first and last instants that a replaced event may have left wrong:
-    ``rollup_qh`` quarter-hours from the events, then ``rollup_session`` sessions from ``rollup_qh``."""
+    the quarter-hours of both quarter-hour tables from the events, then ``rollup_session`` sessions from
+    ``rollup_qh``."""
     for lo, hi in _ranges(buckets):
-        conn.execute("DELETE FROM rollup_qh WHERE bucket BETWEEN ? AND ?", (lo, hi))
-        conn.execute(
-            rebuild_sql(f"WHERE ts >= {lo * BUCKET_MS} AND ts < {(hi + 1) * BUCKET_MS}", ("rollup_qh",))[0]
-        )
+        where = f"WHERE ts >= {lo * BUCKET_MS} AND ts < {(hi + 1) * BUCKET_MS}"
+        for table in ("rollup_qh", "rollup_qh_model"):
+            conn.execute(f"DELETE FROM {table} WHERE bucket BETWEEN ? AND ?", (lo, hi))
+            conn.execute(rebuild_sql(where, (table,))[0])
     sessions = sorted(set(sessions))
     for start in range(0, len(sessions), 500):
         chunk = sessions[start : start + 500]

@@ -80,18 +80,25 @@ class BlockRow(Row):
 
 
 def _cut(pieces: list[Piece], length: int, split) -> list[BlockRow]:
-    """Blocks from pieces in time order; ``split(bucket)`` gives a quarter-hour's requests one by one."""
+    """Blocks from pieces in quarter-hour order; ``split(bucket)`` gives a quarter-hour's requests one by one.
+
+    Each block's parts are summed in plain lists (requests, six tokens, cost, unpriced) per source and
+    model and turned into totals once the block is cut: tens of thousands of quarter-hours cost little."""
     blocks: list[BlockRow] = []
+    sums: list[dict[tuple[str, str], list[int]]] = []
     current: BlockRow | None = None
-    last_ts: int | None = None
-    i = 0
-    while i < len(pieces):
+    parts: dict[tuple[str, str], list[int]] = {}
+    last_ts = 0
+    i, n = 0, len(pieces)
+    while i < n:
         bucket = pieces[i].bucket
-        j = i
-        while j < len(pieces) and pieces[j].bucket == bucket:
+        j = i + 1
+        while j < n and pieces[j].bucket == bucket:
             j += 1
         group = pieces[i:j]
-        first = min(p.first_ms for p in group)
+        if len(group) > 1:  # a quarter-hour's pieces come in any order
+            group.sort(key=lambda p: p.first_ms)
+        first = group[0].first_ms
         if (
             current is not None
             and first == bucket * BUCKET_MS == current.start_ms + length
@@ -104,13 +111,35 @@ def _cut(pieces: list[Piece], length: int, split) -> list[BlockRow]:
                 if current is not None and ts - last_ts > length:
                     blocks.append(BlockRow(f"gap-{iso_seconds(last_ts + length)}", start_ms=last_ts + length,
                                            end_ms=ts, is_gap=True))  # fmt: skip
+                    sums.append({})
                 start = ts - ts % HOUR_MS
-                current = BlockRow(iso_seconds(start), start_ms=start, end_ms=start + length)
+                current = BlockRow(iso_seconds(start), start_ms=start, end_ms=start + length, first_ms=ts)
+                parts = {}
                 blocks.append(current)
-            part = Totals.of(piece.model, piece.requests, piece.tokens, piece.cost_pusd, piece.unpriced)
-            current.add(piece.source, piece.model, part, piece.first_ms, piece.last_ms)
-            last_ts = piece.last_ms if last_ts is None else max(last_ts, piece.last_ms)
+                sums.append(parts)
+            acc = parts.get((piece.source, piece.model))
+            if acc is None:
+                parts[(piece.source, piece.model)] = [
+                    piece.requests,
+                    *piece.tokens,
+                    piece.cost_pusd,
+                    piece.unpriced,
+                ]
+            else:
+                acc[0] += piece.requests
+                for k, value in enumerate(piece.tokens, 1):
+                    acc[k] += value
+                acc[7] += piece.cost_pusd
+                acc[8] += piece.unpriced
+            last_ts = max(last_ts, piece.last_ms)
+            if current.last_ms is None or piece.last_ms > current.last_ms:
+                current.last_ms = piece.last_ms
         i = j
+    for block, block_parts in zip(blocks, sums, strict=True):
+        for (source, model), acc in block_parts.items():
+            part = Totals.of(model, acc[0], acc[1:7], acc[7], acc[8])
+            block.totals.add(part)
+            block.models[(source, model)] = part
     return blocks
 
 
@@ -217,3 +246,31 @@ def block_anchor(report: Report) -> int | None:
     """Where the newest block of a :func:`recent_blocks` report starts: the next call can read from there."""
     starts = [row.start_ms for row in report.rows if not row.is_gap]
     return starts[-1] if starts else None
+
+
+WINDOW_MS = {"five_hour": 5 * HOUR_MS, "seven_day": 7 * 24 * HOUR_MS}
+
+
+@dataclass(frozen=True)
+class PlanWindow:
+    """One of the plan's own usage windows as Claude Code last reported it (through ``tokledger statusline``):
+    the vendor's figure, where the blocks above are estimates."""
+
+    window: str  # five_hour | seven_day
+    used_percent: float
+    resets_ms: int | None
+    observed_ms: int
+
+
+def plan_usage(ledger: Ledger, now: datetime | None = None) -> list[PlanWindow]:
+    """The windows still current: resetting after ``now``, or (reset time unknown) reported within the
+    window's length."""
+    from tokledger.ledger.guard import latest_rate_limits
+
+    now_ms = int((now or datetime.now(UTC)).timestamp() * 1000)
+    out = []
+    for window, used, resets, observed, _session in latest_rate_limits(ledger):
+        current = resets > now_ms if resets is not None else now_ms - observed < WINDOW_MS.get(window, 0)
+        if current:
+            out.append(PlanWindow(window, used, resets, observed))
+    return out

@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from tokledger.ledger import Ledger, ms_to_datetime, queries
 from tokledger.reports import Query, Report, Row, Totals, usage_report
-from tokledger.reports.blocks import blocks_report
+from tokledger.reports.blocks import PlanWindow, blocks_report
 from tokledger.reports.palette import model_colours
 from tokledger.reports.periods import local_midnight_ms
 
@@ -124,6 +124,8 @@ class Dashboard:
     usage: Usage
     block: ActiveBlock | None
     sources: list[dict] = field(default_factory=list)
+    plan: list[PlanWindow] = field(default_factory=list)
+    """The plan's own usage windows, when Claude Code reported them (:func:`~tokledger.reports.blocks.plan_usage`)."""
 
     @property
     def unpriced_models(self) -> list[str]:

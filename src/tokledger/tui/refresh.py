@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tokledger.reports import Query, Totals
@@ -97,6 +97,12 @@ class Refresher:
             if not self.query.sources or name in self.query.sources
         ]
 
+    def billed(self, days: int) -> dict:
+        """What the vendors billed over the last ``days`` UTC days (the billed view; never the local logs)."""
+        with self._lock:
+            until = self.clock().astimezone(UTC).date()
+            return self.workspace.billed(since=until - timedelta(days=days - 1), until=until)
+
     def prime(self, progress: ProgressFn | None = None) -> None:
         """Sync with a parser process per core; only while the program has no other thread."""
         with self._lock:
@@ -130,7 +136,9 @@ class Refresher:
             self._cache = cache = replace(cache, anchor=anchor)
             limit = self._limit(query, now, anchor) if any(r.is_active for r in blocks.rows) else None
             block = active_block(blocks, now, limit=limit, limit_from=self.limit_from)
-            board = Dashboard(now, query, view.days, cache.usage, block, cache.status)
+            board = Dashboard(
+                now, query, view.days, cache.usage, block, cache.status, self.workspace.plan_usage(now)
+            )
             errors = dict(self.failing)
         return Snapshot(
             board, view, tuple(self.sources), errors, sync, rebuild, time.perf_counter() - started

@@ -42,6 +42,7 @@ the range, the trends end on its day and the empty panels are left out.
 [b]tab[/b]    next panel             [b]Enter[/b]  zoom the panel
 [b]← →[/b]    day cursor on the trend (its figures under the chart)
 [b]?[/b]      this help ([b]Esc[/b] closes it)
+[b]b[/b]      what the vendors billed (per provider and day, per model)
 """
 
 
@@ -61,6 +62,7 @@ class MainScreen(Screen):
         Binding("m", "app.range(90)", "90d"),
         Binding("s", "app.cycle_source", "Source"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("b", "app.billed", "Billed", show=False),
     ]
 
     def compose(self) -> ComposeResult:

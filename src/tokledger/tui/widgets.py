@@ -141,6 +141,7 @@ class SummaryPanel(Panel):
 
 
 LIMIT_STYLES = {"ok": "green", "warning": "yellow", "exceeds": "bold red"}
+PLAN_SHORT = {"five_hour": "5h", "seven_day": "7d"}
 
 
 class BlockPanel(Panel):
@@ -155,8 +156,10 @@ class BlockPanel(Panel):
 
     def draw(self, board: Dashboard, width: int, height: int):
         b = board.block
+        plan = " · ".join(f"{PLAN_SHORT.get(w.window, w.window)} {w.used_percent:.0f}%" for w in board.plan)
         if b is None:
-            return Text("no active block\n(starts with the next request)", style="dim")
+            idle = Text("no active block\n(starts with the next request)", style="dim")
+            return Group(idle, Text(f"plan {plan}")) if plan else idle
         lines = [Text.assemble("resets in ", (duration(b.remaining_minutes), "bold"),
                                f" ({b.end.astimezone(board.query.tz):%H:%M})")]  # fmt: skip
         now_share = b.share(b.totals.total_tokens)
@@ -183,6 +186,8 @@ class BlockPanel(Panel):
             if end_share is not None:
                 end.append(f" {end_share:.0%}", style=LIMIT_STYLES[b.status(end_share)])
             table.add_row("at end", Text(fmt_cost(b.projected_cost), style="bold"), end)
+        if plan:  # the vendor's own figures, where the block is an estimate
+            table.add_row("plan", plan, "")
         return Group(*lines, table)
 
 

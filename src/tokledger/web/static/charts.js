@@ -48,7 +48,7 @@ export function bySourceAndDay(report) {
   return out;
 }
 
-export function lineChart(root, report, since, until, metric = "cost") {
+export function lineChart(root, report, since, until, metric = "cost", { colourOf = sourceColour, nameOf = sourceName } = {}) {
   const W = Math.max(280, root.clientWidth), H = 300, L = 60, R = 12, T = 12, B = 26;
   const key = VALUE[metric];
   const days = [];
@@ -56,7 +56,7 @@ export function lineChart(root, report, since, until, metric = "cost") {
   const data = bySourceAndDay(report);
   const names = [...data.keys()].sort();
   const series = names.map((name) => ({
-    name, colour: sourceColour(name), points: days.map((d) => data.get(name).get(d) || EMPTY()),
+    name, colour: colourOf(name), points: days.map((d) => data.get(name).get(d) || EMPTY()),
   }));
   const max = Math.max(0, ...series.flatMap((x) => x.points.map((p) => p[key])));
   const { step, top, label } = scale(max, metric);
@@ -85,7 +85,7 @@ export function lineChart(root, report, since, until, metric = "cost") {
     guide.setAttribute("x1", x(i));
     guide.setAttribute("x2", x(i));
     guide.setAttribute("visibility", "visible");
-    const rows = series.map((line) => [sourceName(line.name), figure(line.points[i], metric), "", line.colour]);
+    const rows = series.map((line) => [nameOf(line.name), figure(line.points[i], metric), "", line.colour]);
     if (rows.length > 1) {
       rows.push(["Total", figure(series.reduce((a, line) => add(a, line.points[i]), EMPTY()), metric), "total"]);
     }
@@ -94,7 +94,7 @@ export function lineChart(root, report, since, until, metric = "cost") {
   });
   overlay.addEventListener("mouseleave", () => { guide.setAttribute("visibility", "hidden"); hideTip(); });
   const legend = h("div.legend", {}, series.map((line) => h("span.key", { dataset: { source: line.name } },
-    h("i", { style: `background:${line.colour}` }), `${sourceName(line.name)} `,
+    h("i", { style: `background:${line.colour}` }), `${nameOf(line.name)} `,
     h("b", {}, figure(line.points.reduce(add, EMPTY()), metric)))));
   root.replaceChildren(series.length ? svg : h("p.empty", {}, "No usage in this range."), legend);
 }
