@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 
@@ -321,3 +322,16 @@ def test_empty_today_says_where_it_looked_or_when_usage_was_last_seen(run_cli, h
     install_fixture(home, "claude_code", "streaming_multiline.jsonl", ".claude/projects/-p/s.jsonl")
     out = run_cli().output
     assert "no usage yet today. Last usage: 2025-10-02 14:05 (claude_code)" in out
+
+
+def test_a_table_whose_reader_went_away_ends_quietly_and_successfully():
+    # The reader's end of stdout is closed before the report is written: no race with a real `| head -1`.
+    code = (
+        "import os, sys\n"
+        "read, write = os.pipe()\nos.close(read)\nos.dup2(write, 1)\n"
+        "from tokledger.cli import make_console\n"
+        "make_console().print('x' * 100_000)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False,
+                         env={**os.environ, "COLUMNS": "80"})  # fmt: skip
+    assert run.returncode == 0 and run.stderr == ""

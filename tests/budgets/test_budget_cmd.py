@@ -25,7 +25,7 @@ def run(tmp_path):
         rows = [{"ts_ms": now, "tokens": 100, "cost_pusd": int(spent * 10**12), "session": "s1"}]
         (state / "rows.json").write_text(json.dumps(rows))
         env = {"HOME": str(home), "TOKLEDGER_CONFIG": str(config), "TOKLEDGER_TEST_STATE": str(state),
-               "NO_COLOR": "1", **(environ or {})}  # fmt: skip
+               "NO_COLOR": "1", "COLUMNS": "", **(environ or {})}  # fmt: skip
         return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
 
     invoke.state = state

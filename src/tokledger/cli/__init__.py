@@ -85,8 +85,20 @@ def make_console(color: bool | None = None):
     # keeps every digit.
     width = None if sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit() else 200
     if color is None:
-        return Console(no_color="NO_COLOR" in os.environ or None, highlight=False, width=width)
-    return Console(no_color=not color, force_terminal=color or None, highlight=False, width=width or 200)
+        console = Console(no_color="NO_COLOR" in os.environ or None, highlight=False, width=width)
+    else:
+        console = Console(
+            no_color=not color, force_terminal=color or None, highlight=False, width=width or 200
+        )
+    console.on_broken_pipe = _reader_gone  # Rich would exit with 1
+    return console
+
+
+def _reader_gone() -> None:
+    """The reader of our output went away (`tokledger daily | head -1`): stop quietly, and successfully."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(0)
 
 
 def split_list(value: str | None) -> tuple[str, ...]:
@@ -125,10 +137,8 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
-        except BrokenPipeError:  # the reader went away (`tokledger sync | head -1`): stop quietly
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise SystemExit(0) from None
+        except BrokenPipeError:
+            _reader_gone()
         except Exception as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise
