@@ -315,6 +315,8 @@ class Workspace:
         """Reprice the events of models whose ``[prices]`` override was added, changed or removed since the
         ledger last saw the configuration (see :mod:`tokledger.pricing.overrides`); a read-only ledger is
         left as it is. Returns how many events changed cost."""
+        if not self.config.prices and self.ledger.get_state("config.prices") is None:
+            return 0  # no override now or ever (the key of pricing.overrides): nothing of pricing loaded
         from tokledger.pricing.overrides import follow
 
         try:

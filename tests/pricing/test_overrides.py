@@ -65,3 +65,13 @@ def test_an_unchanged_config_writes_nothing(home, tmp_path):
         assert ws.ledger.get_state("config.prices")
         assert ws.follow_prices() == 0
         assert ws.ledger.conn.total_changes == 0  # opening it wrote nothing
+
+
+def test_the_workspace_checks_the_same_state_key():
+    import inspect
+
+    from tokledger.pricing.overrides import STATE_KEY
+
+    # The workspace looks for this key before it loads any pricing, so a ledger that never had an override
+    # opens without the price table.
+    assert f'get_state("{STATE_KEY}")' in inspect.getsource(Workspace.follow_prices)
