@@ -60,3 +60,26 @@ def test_not_a_database_is_a_clear_error(tmp_path):
     path.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(LedgerError, match="cannot open the ledger"):
         Ledger.open(path)
+
+
+def test_a_ledger_without_quarter_hour_model_spans_gets_them(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, target=2)
+    conn.execute(
+        "INSERT INTO events (source, event_key, ts, model, input_tokens, output_tokens, cache_write_tokens,"
+        " cache_write_1h_tokens, cache_read_tokens, reasoning_tokens, cost_pusd) VALUES"
+        " ('claude_code', 'msg_1', 1000, 'm', 1, 2, 3, 0, 4, 0, 5)"
+    )
+    migrate(conn, target=7)
+    conn.execute("DROP TABLE rollup_qh_model")  # as schema 3 made it before it kept the spans
+    columns = [c for c in rollups.TABLES["rollup_qh_model"].columns if c not in ("first_ts", "last_ts")]
+    conn.execute(f"CREATE TABLE rollup_qh_model ({', '.join(columns)})")
+    conn.execute("INSERT INTO rollup_qh_model SELECT " + ", ".join(columns) + " FROM rollup_qh")
+    conn.close()
+    ledger = Ledger.open(path)
+    assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 8
+    assert ledger.conn.execute("SELECT requests, first_ts, last_ts FROM rollup_qh_model").fetchall() == [
+        (1, 1000, 1000)
+    ]
+    assert ledger.rollup_differences() == []

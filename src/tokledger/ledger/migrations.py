@@ -251,6 +251,20 @@ MIGRATIONS.append(
     )
 )
 
+# Schema 8: ``rollup_qh_model`` keeps the first and last instant of its quarter-hours, as a ledger created
+# since schema 3 was given them, for a ledger created before: the table is made again and filled from
+# the events (the other rollups are unchanged).
+MIGRATIONS.append(
+    (
+        "0008_quarter_hour_model_spans",
+        f"""
+        DROP TABLE rollup_qh_model;
+        {";".join(create_sql(["rollup_qh_model"]))};
+        {";".join(rebuild_sql(tables=["rollup_qh_model"]))};
+        """,
+    )
+)
+
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

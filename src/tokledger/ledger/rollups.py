@@ -94,12 +94,12 @@ _ENTRY_KEYS = {
 }
 
 
-def create_sql() -> list[str]:
-    """CREATE statements of every rollup table and the zones whose days are kept."""
-    out = [
+def create_sql(only: Sequence[str] | None = None) -> list[str]:
+    """CREATE statements of every rollup table and the zones whose days are kept (or of ``only`` these)."""
+    out = [] if only else [
         "CREATE TABLE rollup_zones (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, added_ms INTEGER NOT NULL)"
-    ]
-    for t in TABLES.values():
+    ]  # fmt: skip
+    for t in TABLES.values() if only is None else (TABLES[name] for name in only):
         columns = ", ".join(f"{c} INTEGER NOT NULL" for c in t.columns)
         out.append(f"CREATE TABLE {t.name} ({columns}, PRIMARY KEY ({', '.join(t.keys)})) WITHOUT ROWID")
         if t.index:
