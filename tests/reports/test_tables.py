@@ -102,6 +102,20 @@ def test_events_fit_too(history):
         assert len([ln for ln in out.splitlines() if ln.startswith("│")]) == 30
 
 
+def test_sources_fit_with_a_line_per_path(history):
+    doc = json.loads(history("sources", "--no-sync", "--json"))
+    for columns in (80, 120):
+        out = history("sources", "--no-sync", columns=columns)
+        lines = out.splitlines()
+        assert all(len(line) <= columns for line in lines), out
+        body = lines[lines.index(next(line for line in lines if line.startswith("┡"))) + 1 :]
+        body = body[: next(i for i, line in enumerate(body) if line.startswith("└"))]
+        assert len(body) == sum(max(1, len(s["paths"])) for s in doc)  # a path per line, nothing wrapped
+        used = next(s for s in doc if s["events"])
+        row = next(line for line in body if line.startswith(f"│ {used['source']} "))
+        assert used["last_event"][5:16].replace("T", " ") in row and f"{used['events']:,}" in row
+
+
 def test_wide_terminal_full_table_narrow_one_compact(history):
     wide = history("daily", "--no-sync", columns=200)
     assert "Cache write" in wide and "Requests" in wide and "Models" in wide and "compact view" not in wide

@@ -67,20 +67,34 @@ def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
         click.echo(json.dumps(out, indent=2))
         return
     from rich.markup import escape
-    from rich.table import Table
 
     from tokledger.reports.format import printable
+    from tokledger.reports.layout import Column, draw, fit
 
-    table = Table(header_style="bold")
-    for col in ("Source", "Accuracy", "Paths", "Files", "Events", "Skipped", "Last event", "Last sync"):
-        table.add_column(col, justify="right" if col in ("Files", "Events", "Skipped") else "left")
-    for s in out:
-        paths = "\n".join(escape(printable(p)) for p in s["paths"])
-        table.add_row(s["source"], s["accuracy"], paths or "-", f"{s['files']:,}",
-                      f"{s['events']:,}", f"{s['skipped_lines']:,}", (s["last_event"] or "-")[:19],
-                      (s["last_sync"] or "never")[:19])  # fmt: skip
+    # A line per path: a source's figures on its first line, each further path on a line of its own.
+    lines = [(s, i, path) for s in out for i, path in enumerate(s["paths"] or ["-"])]
+
+    def first(value) -> list[str]:
+        return [value(s) if i == 0 else "" for s, i, _ in lines]
+
+    def when(key: str, empty: str, terse: bool = False) -> list[str]:
+        return first(lambda s: (s[key] or empty)[5 if terse and s[key] else 0 : 16].replace("T", " "))
+
+    columns = [
+        Column("Source", "Source", first(lambda s: s["source"]), justify="left"),
+        Column("Accuracy", "Acc.", first(lambda s: s["accuracy"]), justify="left", drop=1),
+        Column("Paths", "Paths", [printable(path) for _, _, path in lines], justify="left", cut="start",
+               least=10, comfort=24),
+        Column("Files", "Files", first(lambda s: f"{s['files']:,}")),
+        Column("Events", "Events", first(lambda s: f"{s['events']:,}")),
+        Column("Skipped", "Skip", first(lambda s: f"{s['skipped_lines']:,}"), drop=2),
+        Column("Last event", "Last event", when("last_event", "-"), justify="left",
+               terse=when("last_event", "-", terse=True)),
+        Column("Last sync", "Synced", when("last_sync", "never"), justify="left",
+               terse=when("last_sync", "never", terse=True), full_only=True),
+    ]  # fmt: skip
     console = make_console()
-    console.print(table)
+    console.print(draw(fit(columns, console.width), [None] * len(lines), footer=False))
     from tokledger.sources._records import reason_text
 
     for s in out:
