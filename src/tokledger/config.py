@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 COST_MODES = ("auto", "calculate", "logged")
-SECTIONS: tuple[str, ...] = ()
+SECTIONS: tuple[str, ...] = ("ledger", "team")
 """Top-level tables owned by other subsystems: kept in :attr:`Config.sections` for them to validate."""
 _PRICE_KEYS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 

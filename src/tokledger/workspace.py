@@ -6,7 +6,11 @@ fingerprint themselves, so they all sync the same way and fill the same price ca
 when first used, so a command that only prints help touches nothing.
 
 A workspace's connection belongs to the thread that uses it; a threaded face (the web server) takes a
-:meth:`reader` per request, which shares the configuration but has its own connection.
+:meth:`reader` per request, which shares the configuration but has its own connection (for a PostgreSQL
+ledger, one lent by a connection pool the readers share).
+
+The ledger is ``db_path`` (``--db``), else ``TOKLEDGER_DB``, else ``ledger`` in the configuration, else
+the personal SQLite file; a ``postgresql://`` URL is a team ledger (:mod:`tokledger.team`).
 """
 
 from __future__ import annotations
@@ -26,17 +30,23 @@ if TYPE_CHECKING:
 
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
+    from tokledger.ledger.pg import Pool
     from tokledger.pricing import PriceEntry, Pricer
     from tokledger.reports import Query, Report
+    from tokledger.team import Team
+    from tokledger.team.push import PushReport
 
 AfterSync = Callable[["Workspace", "SyncReport"], None]
 
 
 class Workspace:
-    def __init__(self, env: Env, *, db_path: Path | None = None, config_path: Path | None = None,
+    def __init__(self, env: Env, *, db_path: Path | str | None = None, config_path: Path | None = None,
                  config: Config | None = None) -> None:  # fmt: skip
         self.env = env
-        self.db_path = db_path or env.ledger_path
+        self._db = db_path or env.ledger_location
+        self._pool: Pool | None = None
+        self._owns_pool = False
+        self._push_pools: dict[str, Pool] = {}
         self.config_path = config_path or env.config_path
         self._explicit_config = config_path is not None
         self._config = config
@@ -47,7 +57,7 @@ class Workspace:
         """Called after every sync that recorded something, whoever asked for it."""
 
     @classmethod
-    def from_os(cls, *, db_path: Path | None = None, config_path: Path | None = None) -> Workspace:
+    def from_os(cls, *, db_path: Path | str | None = None, config_path: Path | None = None) -> Workspace:
         return cls(Env.from_os(), db_path=db_path, config_path=config_path)
 
     # -- parts ---------------------------------------------------------------------------------------
@@ -59,11 +69,41 @@ class Workspace:
         return self._config
 
     @property
+    def db_path(self) -> Path | str:
+        """The ledger's location: a path, or a ``postgresql://`` URL."""
+        from tokledger.ledger.pg import is_url
+        from tokledger.team import ledger_location
+
+        location = self._db or ledger_location(self.config)
+        if location is None:
+            return self.env.data_dir / "ledger.db"
+        if is_url(location):
+            return str(location)
+        return location if isinstance(location, Path) else self.env.expand(str(location))
+
+    @cached_property
+    def team(self) -> Team:
+        """Who this machine and person are, and where ``push`` sends (``[team]``)."""
+        from tokledger.team import team_of
+
+        return team_of(self.config, self.env)
+
+    def connection_options(self, url: str) -> dict[str, str]:
+        """libpq options for a team ledger at ``url`` (its password, from where passwords are kept)."""
+        from tokledger.team.secrets import connection_options
+
+        return connection_options(url, self.env, self.team.password_file)
+
+    @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
             from tokledger.ledger import Ledger
+            from tokledger.ledger.pg import is_url
 
-            self._ledger = Ledger.open(self.db_path)
+            location = self.db_path
+            options = self.connection_options(location) if is_url(location) else None
+            self._ledger = Ledger.open(location, host=self.team.host, user=self.team.user, options=options,
+                                       pool=self._pool)  # fmt: skip
         return self._ledger
 
     @cached_property
@@ -82,12 +122,26 @@ class Workspace:
 
     def reader(self) -> Workspace:
         """Another workspace on the same ledger and configuration, with its own connection."""
-        return Workspace(self.env, db_path=self.db_path, config_path=self.config_path, config=self.config)
+        from tokledger.ledger.pg import Pool, is_url
+
+        reader = Workspace(self.env, db_path=self.db_path, config_path=self.config_path, config=self.config)
+        location = reader.db_path
+        if is_url(location):
+            if self._pool is None:
+                self._pool, self._owns_pool = Pool(location, self.connection_options(location)), True
+            reader._pool = self._pool
+        return reader
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        if self._owns_pool and self._pool is not None:
+            self._pool.close()
+            self._pool, self._owns_pool = None, False
+        for pool in self._push_pools.values():
+            pool.close()
+        self._push_pools.clear()
 
     def __enter__(self) -> Self:
         return self
@@ -181,3 +235,39 @@ class Workspace:
     def changed_elsewhere(self) -> int:
         """A number that changes whenever another connection commits to the ledger."""
         return self.ledger.data_version()
+
+    # -- the team --------------------------------------------------------------------------------------
+
+    def hosts(self) -> list[str]:
+        """The hosts the ledger holds events of (one for a personal ledger)."""
+        from tokledger.ledger import queries
+
+        return queries.names_of(self.ledger, "host")
+
+    def push(self, to: str | None = None, *, batch: int | None = None,
+             progress: Callable[[int], None] | None = None) -> PushReport:  # fmt: skip
+        """Send this ledger's new and changed events to the team ledger ``to`` (default ``[team] ledger``);
+        the connection is kept for the next push (the daemon pushes every cycle)."""
+        from tokledger.errors import ConfigError
+        from tokledger.ledger.pg import Pool, is_url
+        from tokledger.team.push import DEFAULT_BATCH, push
+
+        url = to or self.team.ledger
+        if not url:
+            raise ConfigError("no team ledger to push to: give --to postgresql://... or set [team] ledger")
+        if not is_url(url):
+            raise ConfigError("push sends to a team ledger: a postgresql:// URL")
+        pool = self._push_pools.get(url)
+        if pool is None:
+            options = self.connection_options(url)
+            try:
+                pool = self._push_pools[url] = Pool(url, options, max_size=2)
+            except Exception as exc:  # noqa: BLE001 -- libpq's message, in one line, without the password
+                from tokledger.ledger.pg import redact
+
+                raise LedgerError(
+                    f"cannot open the team ledger {redact(url)}: {str(exc).splitlines()[0]}"
+                ) from None
+        return push(
+            self.ledger, url, pool, self.team, self.pricer, batch=batch or DEFAULT_BATCH, progress=progress
+        )

@@ -157,13 +157,13 @@ class Ledger:
 
     @classmethod
     def open(cls, location: Path | str, *, host: str | None = None, user: str | None = None,
-             password: str | None = None, pool: pg.Pool | None = None) -> Ledger:  # fmt: skip
+             options: dict | None = None, pool: pg.Pool | None = None) -> Ledger:  # fmt: skip
         """Open (creating and migrating as needed) the SQLite file at ``location``, or the PostgreSQL
         ledger at a ``postgresql://`` URL (through ``pool`` when given); ``host`` and ``user``: the names
         it records new events under (a personal ledger renames its own to them)."""
         identity = (host, user) if host and user else None
         if pg.is_url(location):
-            return cls._open_postgres(str(location), identity, password, pool)
+            return cls._open_postgres(str(location), identity, options, pool)
         path = Path(location)
         try:
             _create_private(path)
@@ -187,10 +187,10 @@ class Ledger:
         return ledger
 
     @classmethod
-    def _open_postgres(cls, url: str, identity, password: str | None, pool: pg.Pool | None) -> Ledger:
+    def _open_postgres(cls, url: str, identity, options: dict | None, pool: pg.Pool | None) -> Ledger:
         shown = pg.redact(url)
         try:
-            conn = pool.connection() if pool is not None else pg.connect(url, password)
+            conn = pool.connection() if pool is not None else pg.connect(url, options)
         except Exception as exc:  # noqa: BLE001 -- psycopg's and the pool's errors alike, said in one line
             raise LedgerError(f"cannot open the team ledger {shown}: {_pg_reason(exc)}") from None
         try:

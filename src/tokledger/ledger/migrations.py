@@ -224,6 +224,7 @@ MIGRATIONS.append(
             user_id    INTEGER NOT NULL,
             last_id    INTEGER NOT NULL,      -- its events up to this id are here
             last_rev   INTEGER NOT NULL,      -- and its changes up to this revision
+            rev_entry  INTEGER NOT NULL,      -- and, of that revision, up to this event id
             pushed_ms  INTEGER NOT NULL
         );
         DROP VIEW events;

@@ -108,17 +108,15 @@ class Connection:
             self.raw.close()
 
 
-def _kwargs(password: str | None) -> dict:
-    out: dict = {"autocommit": True, "application_name": "tokledger"}
-    if password is not None:
-        out["password"] = password
-    return out
+def _kwargs(options: dict | None) -> dict:
+    return {"autocommit": True, "application_name": "tokledger", "connect_timeout": 15, **(options or {})}
 
 
-def connect(url: str, password: str | None = None) -> Connection:
+def connect(url: str, options: dict | None = None) -> Connection:
+    """A connection; ``options`` are libpq parameters beside the URL's (a password, a passfile)."""
     import psycopg
 
-    raw = psycopg.connect(url, **_kwargs(password))
+    raw = psycopg.connect(url, **_kwargs(options))
     _configure(raw)
     return Connection(raw)
 
@@ -126,12 +124,13 @@ def connect(url: str, password: str | None = None) -> Connection:
 class Pool:
     """Connections to one team ledger kept open between requests or cycles (psycopg-pool)."""
 
-    def __init__(self, url: str, password: str | None = None, *, max_size: int = 8) -> None:
+    def __init__(self, url: str, options: dict | None = None, *, max_size: int = 8) -> None:
         from psycopg_pool import ConnectionPool
 
         self.url = url
         self.migrated = False
-        self._pool = ConnectionPool(url, kwargs=_kwargs(password), min_size=1, max_size=max_size,
+        connect(url, options).close()  # a wrong address or password fails here, with libpq's own message
+        self._pool = ConnectionPool(url, kwargs=_kwargs(options), min_size=1, max_size=max_size,
                                     configure=_configure, open=False, name="tokledger")  # fmt: skip
         self._pool.open(wait=True, timeout=30)
 
