@@ -35,10 +35,13 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, root: Path | None = None, *, durable: bool = False) -> None:
+        """``root``: keep the cluster there (reused when it holds one); ``durable``: fsync on (benchmarks)."""
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="tokledger-pg-"))
+        self.root = root or Path(tempfile.mkdtemp(prefix="tokledger-pg-"))
+        self.root.mkdir(parents=True, exist_ok=True)
         self.data = self.root / "data"
+        self.durable = durable
         self.port = _free_port()
         self.user = os.environ.get("TOKLEDGER_TEST_PG_USER", "nobody") if os.geteuid() == 0 else None
         self._databases = 0
@@ -50,21 +53,28 @@ class Cluster:
     def start(self) -> Cluster:
         if self.user is not None:
             shutil.chown(self.root, self.user)
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        hba = self.data / "pg_hba.conf"
-        rules = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
-        hba.write_text(rules)
-        options = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-                   " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")  # fmt: skip
+        fresh = not (self.data / "PG_VERSION").exists()
+        if fresh:
+            self._run(
+                "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+            )
+            hba = self.data / "pg_hba.conf"
+            rules = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
+            hba.write_text(rules)
+        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "start")
-        self.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
+        if fresh:
+            self.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, keep: bool = False) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast" if keep else "immediate", "-w", "stop")
         finally:
-            shutil.rmtree(self.root, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, dbname: str = "postgres", user: str = "postgres") -> str:
         return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
@@ -76,9 +86,11 @@ class Cluster:
             cur = conn.execute(sql)
             return cur.fetchall() if cur.description else []
 
-    def database(self) -> str:
-        """A new, empty database's URL."""
-        self._databases += 1
-        name = f"t{os.getpid()}_{self._databases}"
-        self.execute(f"CREATE DATABASE {name}")
+    def database(self, name: str | None = None) -> str:
+        """A new, empty database's URL (or the URL of ``name``, made when missing)."""
+        if name is None:
+            self._databases += 1
+            name = f"t{os.getpid()}_{self._databases}"
+        if not self.execute(f"SELECT 1 FROM pg_database WHERE datname = '{name}'"):
+            self.execute(f"CREATE DATABASE {name}")
         return self.url(name)
