@@ -63,7 +63,10 @@ def test_the_keyring(tmp_path, url, monkeypatch):
 
     class Memory(KeyringBackend):
         priority = 1
-        stored: dict = {}
+
+        def __init__(self):
+            super().__init__()
+            self.stored = {}
 
         def get_password(self, service, username):
             return self.stored.get((service, username))

@@ -44,6 +44,8 @@ class Usage:
     today_sources: list[tuple[str, Totals]]
     trends: list[Trend]
     models_in_range: int
+    hosts: list[tuple[str, Totals]] = field(default_factory=list)
+    """Lifetime sums per host, costliest first (a team ledger has several)."""
 
 
 @dataclass
@@ -88,7 +90,12 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
     today = now.astimezone(query.tz).date()
     first = today - timedelta(days=days - 1)
     month_start = today.replace(day=1)
-    lifetime = usage_report(ledger, "model", replace(query, since=None, until=None)).totals
+    by_model = usage_report(ledger, "model", replace(query, since=None, until=None), parts="host")
+    lifetime = by_model.totals
+    hosts: dict[str, Totals] = {}
+    for row in by_model.rows:
+        for host, part in row.by.items():
+            hosts.setdefault(host, Totals()).add(part)
     daily = usage_report(ledger, "daily", replace(query, since=min(first, month_start), until=today))
     rows = {row.period: row for row in daily.rows}
     month = Totals()
@@ -119,6 +126,7 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
         today_totals=today_row.totals if today_row else Totals(),
         today_models=_by(today_row, 1), today_sources=_by(today_row, 0),
         trends=ranked[:TOP_MODELS], models_in_range=len(ranked),
+        hosts=sorted(hosts.items(), key=lambda kv: (-kv[1].priced_pusd, -kv[1].total_tokens, kv[0])),
     )  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from tokledger.reports.dashboard import Dashboard
+from tokledger.reports.format import printable
 from tokledger.reports.render import fmt_cost
 from tokledger.tui.refresh import Snapshot
 from tokledger.tui.text import (
@@ -81,6 +82,15 @@ class SummaryPanel(Panel):
     TITLE = "Usage"
     KEYS = ("input_tokens", "output_tokens", "cache_write_tokens", "cache_read_tokens", "total_tokens")
     HEADERS = (("Input", "Output", "Cache W", "Cache R", "Total"), ("In", "Out", "C.W", "C.R", "Total"))
+
+    def show(self, snapshot: Snapshot) -> None:
+        hosts = snapshot.dashboard.usage.hosts
+        self.border_title = self.TITLE
+        if len(hosts) > 1:  # a team ledger: which machines these sums come from
+            self.border_title = (
+                f"{self.TITLE} · {len(hosts)} hosts: {', '.join(printable(h) for h, _ in hosts)}"
+            )
+        super().show(snapshot)
 
     def draw(self, board: Dashboard, width: int, height: int):
         u = board.usage
