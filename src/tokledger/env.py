@@ -69,11 +69,6 @@ class Env:
         return self.xdg_config_home / APP
 
     @property
-    def ledger_path(self) -> Path:
-        value = self.get("TOKLEDGER_DB")
-        return self.expand(value) if value else self.data_dir / "ledger.db"
-
-    @property
     def ledger_location(self) -> str | None:
         """``TOKLEDGER_DB`` as given: a path, or a ``postgresql://`` URL."""
         return self.get("TOKLEDGER_DB")

@@ -122,15 +122,26 @@ class Workspace:
 
     def reader(self) -> Workspace:
         """Another workspace on the same ledger and configuration, with its own connection."""
-        from tokledger.ledger.pg import Pool, is_url
+        from tokledger.ledger.pg import is_url
 
         reader = Workspace(self.env, db_path=self.db_path, config_path=self.config_path, config=self.config)
         location = reader.db_path
         if is_url(location):
             if self._pool is None:
-                self._pool, self._owns_pool = Pool(location, self.connection_options(location)), True
+                self._pool, self._owns_pool = self._open_pool(location, max_size=8), True
             reader._pool = self._pool
         return reader
+
+    def _open_pool(self, url: str, *, max_size: int) -> Pool:
+        from tokledger.ledger.pg import Pool, redact
+
+        options = self.connection_options(url)
+        try:
+            return Pool(url, options, max_size=max_size)
+        except Exception as exc:  # noqa: BLE001 -- libpq's message, in one line, without the password
+            raise LedgerError(
+                f"cannot open the team ledger {redact(url)}: {str(exc).splitlines()[0]}"
+            ) from None
 
     def close(self) -> None:
         if self._ledger is not None:
@@ -247,9 +258,10 @@ class Workspace:
     def push(self, to: str | None = None, *, batch: int | None = None,
              progress: Callable[[int], None] | None = None) -> PushReport:  # fmt: skip
         """Send this ledger's new and changed events to the team ledger ``to`` (default ``[team] ledger``);
-        the connection is kept for the next push (the daemon pushes every cycle)."""
+        the connection pool is kept for the next push. A daemon pushes on each cycle when ``self.team.push``
+        is set."""
         from tokledger.errors import ConfigError
-        from tokledger.ledger.pg import Pool, is_url
+        from tokledger.ledger.pg import is_url
         from tokledger.team.push import DEFAULT_BATCH, push
 
         url = to or self.team.ledger
@@ -259,15 +271,7 @@ class Workspace:
             raise ConfigError("push sends to a team ledger: a postgresql:// URL")
         pool = self._push_pools.get(url)
         if pool is None:
-            options = self.connection_options(url)
-            try:
-                pool = self._push_pools[url] = Pool(url, options, max_size=2)
-            except Exception as exc:  # noqa: BLE001 -- libpq's message, in one line, without the password
-                from tokledger.ledger.pg import redact
-
-                raise LedgerError(
-                    f"cannot open the team ledger {redact(url)}: {str(exc).splitlines()[0]}"
-                ) from None
+            pool = self._push_pools[url] = self._open_pool(url, max_size=2)
         return push(
             self.ledger, url, pool, self.team, self.pricer, batch=batch or DEFAULT_BATCH, progress=progress
         )

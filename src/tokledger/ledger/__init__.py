@@ -2,8 +2,8 @@
 team — holding every event ever read.
 
 Events are kept when the files they came from disappear: the ledger, not the assistants' logs, is the
-history. Writers take the write lock up front (``BEGIN IMMEDIATE``) so two imports running at once queue
-instead of failing with "database is locked". Every write of events also updates the rollups
+history. Writers take the write lock up front (``BEGIN IMMEDIATE``, or PostgreSQL's advisory lock) so two
+imports running at once queue instead of failing with "database is locked". Every write of events also updates the rollups
 (:mod:`tokledger.ledger.rollups`) before the same transaction commits. This package is the only place that
 holds SQL; faces reach it through :class:`tokledger.workspace.Workspace` and the reports.
 
@@ -17,26 +17,25 @@ history). A team ledger (PostgreSQL, :mod:`tokledger.ledger.pg`) holds many; eac
 the ids of its configured names. Engine differences live in :mod:`tokledger.ledger.dialect`.
 
 The file is created readable by its owner only (it holds project paths and spend), in a data directory
-created the same way. A database that other software made is refused before anything touches it.
+created the same way. A database that other software made is refused before anything touches it
+(:mod:`tokledger.ledger.opening`). File checkpoints and small state: :mod:`tokledger.ledger.bookkeeping`.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from tokledger.errors import LedgerError
-from tokledger.ledger import pg, rollups
+from tokledger.ledger import opening, pg, rollups
+from tokledger.ledger.bookkeeping import Bookkeeping, FileState
 from tokledger.ledger.dialect import POSTGRES, SQLITE, Dialect
-from tokledger.ledger.migrations import migrate
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
     EventRow,
@@ -52,22 +51,7 @@ __all__ = [
     "usd_to_pusd",
 ]  # fmt: skip
 
-BUSY_TIMEOUT_S = 60.0
 OWN_HOST, OWN_USER = -1, -2  # a personal ledger's own host and user
-_OWN_TABLES = {
-    "files",
-    "entry_changes",
-    "pushes",
-    "tokledger_schema",
-    "events",
-    "entries",
-    "dims",
-    "source_status",
-    "price_cache",
-    "state",
-    "rollup_zones",
-    *rollups.TABLES,
-}
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
 _KINDS = ("source", "model", "provider", "session", "project", "branch", "basis", "speed")
 _ENTRY_COLUMNS = (
@@ -84,61 +68,7 @@ _UPDATE = (
 )
 
 
-@dataclass(frozen=True)
-class FileState:
-    id: int
-    source: str
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
-    offset: int
-    tail_hash: bytes | None
-    events: int
-    skipped: int
-
-
-def _create_private(path: Path) -> None:
-    """The ledger's directory and file, readable by their owner only whatever the umask."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
-
-
-def _refuse_foreign(conn, path: object, d: Dialect = SQLITE) -> None:
-    """A database with tables but no tokledger schema belongs to another program: touch nothing (in a
-    PostgreSQL schema, only tables named like the ledger's are a clash)."""
-    if d.schema_version(conn):
-        return
-    tables = d.tables(conn)
-    clash = tables & _OWN_TABLES if d.postgres else tables - _OWN_TABLES
-    if clash:
-        raise LedgerError(
-            f"{path} is a database of another program (tables {', '.join(sorted(tables)[:3])}, ...), "
-            "not a tokledger ledger; choose another --db"
-        )
-
-
-_DB_ERRORS: tuple[type[BaseException], ...] = (sqlite3.Error,)
-
-
-def _db_errors() -> tuple[type[BaseException], ...]:
-    """The database errors of both engines (psycopg's only once it is loaded)."""
-    global _DB_ERRORS
-    if len(_DB_ERRORS) == 1:
-        import sys
-
-        psycopg = sys.modules.get("psycopg")
-        if psycopg is not None:
-            _DB_ERRORS = (sqlite3.Error, psycopg.Error)
-    return _DB_ERRORS
-
-
-class Ledger:
+class Ledger(Bookkeeping):
     def __init__(self, conn, path: Path | str, dialect: Dialect = SQLITE,
                  identity: tuple[str, str] | None = None):  # fmt: skip
         self.conn = conn
@@ -163,49 +93,16 @@ class Ledger:
         it records new events under (a personal ledger renames its own to them)."""
         identity = (host, user) if host and user else None
         if pg.is_url(location):
-            return cls._open_postgres(str(location), identity, options, pool)
+            url = str(location)
+            return cls(opening.connect_postgres(url, options, pool), pg.redact(url), POSTGRES, identity)
         path = Path(location)
+        conn = opening.connect_sqlite(path)
         try:
-            _create_private(path)
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            _refuse_foreign(conn, path)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise LedgerError(f"cannot open the ledger {path} in WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(conn)
-            SQLITE.tune(conn)
             ledger = cls(conn, path, SQLITE, identity)
             ledger._own_names(identity)
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {_reason(exc)}") from None
-        except OSError as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {exc.strerror or exc}") from None
+            raise LedgerError(f"cannot open the ledger {path}: {opening.reason(exc)}") from None
         return ledger
-
-    @classmethod
-    def _open_postgres(cls, url: str, identity, options: dict | None, pool: pg.Pool | None) -> Ledger:
-        shown = pg.redact(url)
-        try:
-            conn = pool.connection() if pool is not None else pg.connect(url, options)
-        except Exception as exc:  # noqa: BLE001 -- psycopg's and the pool's errors alike, said in one line
-            raise LedgerError(f"cannot open the team ledger {shown}: {_pg_reason(exc)}") from None
-        try:
-            if pool is None or not pool.migrated:
-                _refuse_foreign(conn, shown, POSTGRES)
-                migrate(conn)
-                if pool is not None:
-                    pool.migrated = True
-        except LedgerError:
-            conn.close()
-            raise
-        except _db_errors() as exc:
-            conn.close()
-            raise LedgerError(f"cannot open the team ledger {shown}: {_pg_reason(exc)}") from None
-        return cls(conn, shown, POSTGRES, identity)
 
     def _own_names(self, identity: tuple[str, str] | None) -> None:
         """A personal ledger's own host and user rows exist, named as configured (a rename keeps the ids)."""
@@ -254,14 +151,14 @@ class Ledger:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction holding the write lock from its start; rollups are brought up to date
         with the events written in it just before it commits."""
-        errors = _db_errors()
+        errors = opening.db_errors()
         try:
             for statement in self.dialect.begin_write:
                 self.conn.execute(statement)
         except errors as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
+            raise LedgerError(f"cannot write to the ledger {self.path}: {opening.reason(exc)}") from None
         try:
             zones = self._zones()
             self._delta = rollups.Delta(zones)
@@ -274,13 +171,13 @@ class Ledger:
         except BaseException as exc:
             self._abandon()
             if isinstance(exc, errors):
-                raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
+                raise LedgerError(f"cannot write to the ledger {self.path}: {opening.reason(exc)}") from None
             raise
         try:
             self.conn.execute("COMMIT")
         except errors as exc:
             self._abandon()
-            raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
+            raise LedgerError(f"cannot write to the ledger {self.path}: {opening.reason(exc)}") from None
 
     def _abandon(self) -> None:
         if self.conn.in_transaction:
@@ -374,90 +271,6 @@ class Ledger:
 
     # -- files ---------------------------------------------------------------------------------------
 
-    def file_states(self, source: str | None = None) -> dict[str, FileState]:
-        """This host's file checkpoints (of one source, or all), by path."""
-        host = self._own_id("host")
-        if host is None:
-            return {}
-        sql = (
-            'SELECT id, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped FROM files'
-            " WHERE host_id = ?"
-        )
-        rows = (
-            self.conn.execute(sql + " AND source = ?", (host, source))
-            if source
-            else self.conn.execute(sql, (host,))
-        )
-        return {row[2]: FileState(*row) for row in rows}
-
-    def save_file(
-        self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,
-        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int,
-    ) -> int:  # fmt: skip
-        """Insert or update a file checkpoint; returns the file id. Call inside a transaction."""
-        row = self.conn.execute(
-            'INSERT INTO files (host_id, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped,'
-            " synced_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (host_id, path) DO UPDATE SET"
-            " source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,"
-            ' "offset" = excluded."offset", tail_hash = excluded.tail_hash, events = excluded.events,'
-            " skipped = excluded.skipped, synced_ms = excluded.synced_ms RETURNING id",
-            (
-                self.who()[0],
-                source,
-                path,
-                size,
-                mtime_ns,
-                inode,
-                offset,
-                tail_hash,
-                events,
-                skipped,
-                synced_ms,
-            ),
-        ).fetchone()
-        return row[0]
-
-    def save_source_status(self, source: str, synced_ms: int, roots_json: str, notices_json: str) -> None:
-        self.conn.execute(
-            "INSERT INTO source_status (host_id, source, synced_ms, roots, notices) VALUES (?,?,?,?,?)"
-            " ON CONFLICT (host_id, source) DO UPDATE SET synced_ms = excluded.synced_ms, roots = excluded.roots,"
-            " notices = excluded.notices",
-            (self.who()[0], source, synced_ms, roots_json, notices_json),
-        )
-
-    # -- small state ---------------------------------------------------------------------------------
-
-    def get_state(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_state(self, key: str, value: str) -> None:
-        """Store ``value`` under ``key`` (its own transaction unless one is open)."""
-        sql = "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        if self.conn.in_transaction:
-            self.conn.execute(sql, (key, value))
-        else:
-            with self.transaction():
-                self.conn.execute(sql, (key, value))
-
-    def price_cache(self, fingerprint: str) -> dict[str, str]:
-        rows = self.conn.execute(
-            "SELECT key, schedule FROM price_cache WHERE fingerprint = ?", (fingerprint,)
-        )
-        return dict(rows.fetchall())
-
-    def save_price_cache(self, fingerprint: str, schedules: dict[str, str]) -> None:
-        """Store computed price schedules (call inside a transaction); other tables' entries are dropped."""
-        self.conn.execute("DELETE FROM price_cache WHERE fingerprint != ?", (fingerprint,))
-        self.conn.executemany(
-            "INSERT INTO price_cache (fingerprint, key, schedule) VALUES (?, ?, ?) ON CONFLICT (fingerprint, key)"
-            " DO UPDATE SET schedule = excluded.schedule",
-            [(fingerprint, k, v) for k, v in schedules.items()],
-        )
-
-    def clear_price_cache(self) -> None:
-        self.conn.execute("DELETE FROM price_cache")
-
     # -- events --------------------------------------------------------------------------------------
 
     def _row(self, r: Sequence) -> EventRow:
@@ -522,7 +335,7 @@ class Ledger:
         """Record events the ledger does not hold yet (inside a transaction), under this writer's host and
         user or ``who`` (host id, user id)."""
         values = [self._values(row, file_id, who)[0] for row in rows]
-        if isinstance(self.conn, pg.Connection):
+        if self.dialect.postgres:
             self.conn.copy_rows("entries", _INSERT_COLUMNS, values)
         else:
             self.conn.executemany(_INSERT, values)
@@ -603,20 +416,3 @@ class Ledger:
         with self.transaction():
             rollups.rebuild_all(self.conn, self._zones())
             self._delta = rollups.Delta(self._zones())
-
-
-def _reason(exc: BaseException) -> str:
-    if not isinstance(exc, sqlite3.Error):
-        return _pg_reason(exc)
-    text = str(exc)
-    if "readonly" in text or "read-only" in text:
-        return "the file is read-only (run reports with --no-sync to read it without writing)"
-    return text
-
-
-def _pg_reason(exc: BaseException) -> str:
-    """PostgreSQL's message on one line (its first), which never holds a password."""
-    text = " ".join(str(exc).split("\n")[:1]).strip() or type(exc).__name__
-    if "permission denied" in text or "row-level security" in text:
-        text += " (this role may not write there)"
-    return text

@@ -25,11 +25,15 @@ Every module under ``ledger/`` writes its SQL once, for both engines, by these r
 7. **Writes** happen inside :meth:`tokledger.ledger.Ledger.transaction`, which takes the ledger's one write
    lock (:attr:`~Dialect.begin_write`: ``BEGIN IMMEDIATE``, or ``BEGIN`` and a transaction-level advisory
    lock), so writers queue on both engines and a transaction can tell its own new rows by id.
-8. **Engine facts** — ``PRAGMA`` s, the schema version (``user_version`` / a ``tokledger_schema`` table),
+8. **Bulk inserts** of events go through :meth:`tokledger.ledger.Ledger.add_events` (``COPY`` through a
+   temporary table on PostgreSQL, which row-level security allows); a module inserting many rows of its
+   own uses ``executemany``, which psycopg pipelines.
+9. **Engine facts** — ``PRAGMA`` s, the schema version (``user_version`` / a ``tokledger_schema`` table),
    the catalogue of tables, "has another connection committed" (``data_version``) — are methods here.
    Nothing else under ``ledger/`` names an engine.
 
-A module written this way ports by replacing its handful of engine-specific expressions with the calls in 4.
+A module written this way ports by replacing its handful of engine-specific expressions with the calls in 4,
+and reaches the dialect through ``ledger.dialect`` or :func:`of` (a connection's).
 """
 
 from __future__ import annotations

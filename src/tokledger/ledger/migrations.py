@@ -239,7 +239,6 @@ MIGRATIONS.append(
             LEFT JOIN dims pv ON pv.id = e.provider_id LEFT JOIN dims se ON se.id = e.session_id
             LEFT JOIN dims pr ON pr.id = e.project_id LEFT JOIN dims br ON br.id = e.branch_id
             LEFT JOIN dims ba ON ba.id = e.basis_id LEFT JOIN dims sp ON sp.id = e.speed_id;
-        CREATE INDEX entries_host_ts ON entries (host_id, ts);
         """,
     )
 )
@@ -277,7 +276,7 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
                 conn.execute(d.ddl(statement))
             rebuild |= name in REBUILDS_ROLLUPS
             d.set_schema_version(conn, number + 1)
-        if rebuild:
+        if rebuild and target == SCHEMA_VERSION:  # rollups only ever have the current code's shape
             _recreate_rollups(conn, d)
         conn.execute("COMMIT")
     except BaseException:

@@ -45,7 +45,7 @@ class Usage:
     trends: list[Trend]
     models_in_range: int
     hosts: list[tuple[str, Totals]] = field(default_factory=list)
-    """Lifetime sums per host, costliest first (a team ledger has several)."""
+    """A team ledger's lifetime sums per host, costliest first (empty for a personal ledger: its own only)."""
 
 
 @dataclass
@@ -90,7 +90,8 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
     today = now.astimezone(query.tz).date()
     first = today - timedelta(days=days - 1)
     month_start = today.replace(day=1)
-    by_model = usage_report(ledger, "model", replace(query, since=None, until=None), parts="host")
+    team = ledger.dialect.postgres
+    by_model = usage_report(ledger, "model", replace(query, since=None, until=None), parts="host" if team else True)
     lifetime = by_model.totals
     hosts: dict[str, Totals] = {}
     for row in by_model.rows:

@@ -127,15 +127,17 @@ def view_overview(backend: Backend, params) -> bytes:
     day = today(q.tz)
 
     def compute():
+        from tokledger.ledger.pg import is_url
         from tokledger.reports.render import totals_dict
 
         doc = graphs.overview(
             _history(backend, q), _report(backend, "model", q), today=day, since=q.since, until=q.until
         )
         hosts: dict[str, Totals] = {}
-        for row in _report(backend, "model", q, parts="host").rows:
-            for host, part in row.by.items():
-                hosts.setdefault(host, Totals()).add(part)
+        if is_url(backend.workspace.db_path):  # a personal ledger holds its own host only
+            for row in _report(backend, "model", q, parts="host").rows:
+                for host, part in row.by.items():
+                    hosts.setdefault(host, Totals()).add(part)
         doc["hosts"] = [{"host": h, **totals_dict(t)} for h, t in sorted(hosts.items())]
         return _dumps(doc)
 
