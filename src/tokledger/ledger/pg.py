@@ -4,7 +4,8 @@ A team ledger lives in PostgreSQL (psycopg 3). :class:`Connection` wraps one psy
 autocommit mode, so :meth:`tokledger.ledger.Ledger.transaction` opens and ends transactions itself with
 the same statements on both engines (see :mod:`tokledger.ledger.dialect`). Each statement's ``?``
 placeholders become ``%s`` (and ``%`` becomes ``%%``) once, then the translation is cached. A whole
-``NUMERIC`` — what PostgreSQL gives for ``SUM`` of a ``BIGINT`` — is read as ``int``.
+``NUMERIC`` — what PostgreSQL gives for ``SUM`` of a ``BIGINT`` — is read as ``int``. Statements are not
+prepared on the server, so each is planned for its own arguments.
 
 Connections come either straight from :func:`connect` or from a :class:`Pool` (psycopg-pool), which a
 long-running face (``serve``, the daemon, repeated pushes) keeps so that every request or cycle reuses one.
@@ -65,6 +66,10 @@ def _configure(raw) -> None:
             return int(text)
 
     raw.adapters.register_loader("numeric", WholeNumeric)
+    # Every statement is planned for its own arguments: a prepared statement's generic plan does not know
+    # that ``id >= ?`` picks a transaction's last few rows, and may read a whole index instead. (It also
+    # keeps connections fit for PgBouncer's transaction mode.)
+    raw.prepare_threshold = None
 
 
 class Connection:

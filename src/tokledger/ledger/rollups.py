@@ -148,7 +148,10 @@ def rebuild_sql(where: str = "", tables: Sequence[str] = FROM_EVENTS, d=None) ->
 def add_new(conn: Connection, first_id: int, zones: Sequence[tuple[int, QuarterDays]]) -> None:
     """Add the events recorded with ids from ``first_id`` on (this transaction's new events) to every table,
     summed by the database itself: a first import adds each event's sums in C, not in Python."""
-    lo, hi = conn.execute("SELECT MIN(ts), MAX(ts) FROM entries WHERE id >= ?", (first_id,)).fetchone()
+    # ``ts + 0``: the new rows are found by id; PostgreSQL would otherwise walk the index on ts for them.
+    lo, hi = conn.execute(
+        "SELECT MIN(ts + 0), MAX(ts + 0) FROM entries WHERE id >= ?", (first_id,)
+    ).fetchone()
     if lo is None:
         return
     d = dialect_of(conn)
