@@ -91,7 +91,9 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
     first = today - timedelta(days=days - 1)
     month_start = today.replace(day=1)
     team = ledger.dialect.postgres
-    by_model = usage_report(ledger, "model", replace(query, since=None, until=None), parts="host" if team else True)
+    by_model = usage_report(
+        ledger, "model", replace(query, since=None, until=None), parts="host" if team else True
+    )
     lifetime = by_model.totals
     hosts: dict[str, Totals] = {}
     for row in by_model.rows:
