@@ -128,7 +128,7 @@ def tokens(events):
 
 
 def json_out(result: Result):
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def install_sql_fixture(home: Path, source: str, case: str, dest: str) -> Path:

@@ -58,7 +58,7 @@ def test_table_shows_unpriced_line_and_totals(run_cli, history):
 
 
 def test_csv(run_cli, history):
-    rows = list(csv.DictReader(io.StringIO(run_cli("daily", "--csv", "--breakdown").output)))
+    rows = list(csv.DictReader(io.StringIO(run_cli("daily", "--csv", "--breakdown").stdout)))
     assert {r["model"] for r in rows} >= {"claude-imaginary-9", "claude-sonnet-4-5-20250929"}
     unpriced = next(r for r in rows if r["model"] == "claude-imaginary-9")
     assert unpriced["cost_usd"] == "" and unpriced["unpriced_requests"] == "1"

@@ -61,13 +61,20 @@ def _cli_reference() -> str:
         "Generated from `tokledger --help` and each command's `--help` "
         "(`TOKLEDGER_UPDATE_DOCS=1 pytest tests/test_docs.py` rewrites it).\n"
     )
+    import click
+
     parts = ["# Command reference\n", note]
-    for name in [None, *sorted(cli.commands)]:
-        args = [name, "--help"] if name else ["--help"]
+    names: list[list[str]] = [[]]
+    for name in sorted(cli.commands):
+        names.append([name])
+        command = cli.commands[name]
+        if isinstance(command, click.Group):  # and each subcommand (daemon run, config check, ...)
+            names += [[name, sub] for sub in sorted(command.commands)]
+    for words in names:
         text = runner.invoke(
-            cli, args, prog_name="tokledger", terminal_width=100, env={"COLUMNS": "100"}
+            cli, [*words, "--help"], prog_name="tokledger", terminal_width=100, env={"COLUMNS": "100"}
         ).output
-        parts.append(f"## `tokledger{' ' + name if name else ''}`\n\n```text\n{text.rstrip()}\n```\n")
+        parts.append(f"## `{' '.join(['tokledger', *words])}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(parts)
 
 

@@ -5,7 +5,8 @@ a deterministic synthetic history (``bench/gen_corpus.py``, Claude Code, Codex, 
 written by an earlier release from ``fixtures/ledgers/v2.db``, a ledger that release built. Two ways must
 give those documents exactly:
 
-- that ledger, upgraded in place by the current migrations;
+- that ledger, upgraded in place by the current migrations; and the same ledger as a later release left it
+  (``v7.db``: schema 7, with skip reasons, a claimed alert, plan limits and a billed record beside it);
 - a fresh ledger that the current code imports from the same history, regenerated here;
 
 each read once from quarter-hour rollups only, and once with day rollups kept for three of the zones the
@@ -62,7 +63,7 @@ def _run(db: Path | str, corpus: Path, args: list[str]) -> dict:
         args.append("--no-sync")
     result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    return _normalized(json.loads(result.output), args[0], str(corpus))
+    return _normalized(json.loads(result.stdout), args[0], str(corpus))
 
 
 def _normalized(doc, command: str, corpus: str):
@@ -71,7 +72,11 @@ def _normalized(doc, command: str, corpus: str):
     elif command == "sources":
         for s in doc:
             s.pop("last_sync")
+            # Reasons are recorded since schema 4: an upgraded ledger knows only the count.
+            assert sum(s.pop("skipped_reasons").values()) == s["skipped_lines"]
             s["paths"] = [p.replace(corpus, "<corpus>") for p in s["paths"]]
+            if not s["found"]:  # a source newer than the fixture ledger has no paths recorded there yet
+                s["paths"] = []
     elif command == "events":
         for e in doc["events"]:
             if e["file"]:
@@ -106,12 +111,18 @@ def _keep_days(db: Path | str, zones: bool) -> Path | str:
     return db
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["quarter-hours", "days"])
+UPGRADES = [("v2", False), ("v2", True), ("v7", False), ("v7", True)]
+
+
+@pytest.fixture(
+    scope="module", params=UPGRADES, ids=[f"{v}-{'days' if z else 'quarter-hours'}" for v, z in UPGRADES]
+)
 def upgraded(request, tmp_path_factory) -> Path:
+    version, zones = request.param
     db = tmp_path_factory.mktemp("upgraded") / "ledger.db"
-    shutil.copyfile(HERE / "fixtures" / "ledgers" / "v2.db", db)
+    shutil.copyfile(HERE / "fixtures" / "ledgers" / f"{version}.db", db)
     Ledger.open(db).close()
-    return _keep_days(db, request.param)
+    return _keep_days(db, zones)
 
 
 ENGINES = [(False, "sqlite"), (True, "sqlite"), (False, "postgresql"), (True, "postgresql")]
@@ -149,8 +160,11 @@ def pushed(tmp_path_factory, pg_cluster) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_an_upgraded_ledger_reports_as_before(name: str, upgraded: Path) -> None:
-    assert _run(upgraded, Path(WRITTEN_AT), CASES[name]) == _golden(name)
+def test_an_upgraded_ledger_reports_as_before(name: str, upgraded: Path, request) -> None:
+    got = _run(upgraded, Path(WRITTEN_AT), CASES[name])
+    if name.startswith("sources") and request.node.callspec.id.startswith("v7"):
+        got = [s for s in got if s.get("accuracy") != "billed"]  # its billed record lists its provider
+    assert got == _golden(name)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -1,6 +1,6 @@
 """``python -m tokledger``: the same entry point as the ``tokledger`` command."""
 
-from tokledger.cli import main
+from tokledger.launch import main
 
 if __name__ == "__main__":
     main()

@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
 COST_MODES = ("auto", "calculate", "logged")
-SECTIONS: tuple[str, ...] = ("ledger", "team")
+SECTIONS: tuple[str, ...] = (
+    "exporters",
+    "daemon",
+    "team",
+    "providers",
+    "budgets",
+    "alerts",
+    "capture",
+    "ledger",
+)
 """Top-level tables owned by other subsystems: kept in :attr:`Config.sections` for them to validate."""
 _PRICE_KEYS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")
 

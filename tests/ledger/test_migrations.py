@@ -101,3 +101,32 @@ def test_the_dialect_translates_a_migration_for_postgresql():
         "INSERT OR IGNORE INTO dims (kind, value) SELECT 'a', b FROM c WHERE b IS NOT NULL"
     ) == ("INSERT INTO dims (kind, value) SELECT 'a', b FROM c WHERE b IS NOT NULL ON CONFLICT DO NOTHING")
     assert SQLITE.ddl(sql) == sql
+
+
+def test_a_schema_7_ledger_gains_hosts_and_keeps_what_later_releases_added(tmp_path):
+    """``v7.db``: a ledger a schema-7 release left, with skip reasons, a claimed alert, plan limits and a
+    billed record; after the upgrade its events are this host's, and nothing else is lost."""
+    import shutil
+    from pathlib import Path
+
+    path = tmp_path / "v7.db"
+    shutil.copyfile(Path(__file__).parent.parent / "fixtures" / "ledgers" / "v7.db", path)
+    before = sqlite3.connect(path)
+    events, files = before.execute("SELECT COUNT(*), COUNT(DISTINCT file_id) FROM entries").fetchone()
+    assert before.execute("PRAGMA user_version").fetchone()[0] == 7
+    before.close()
+    ledger = Ledger.open(path, host="ana-laptop", user="ana")
+    conn = ledger.conn
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT file_id) FROM entries").fetchone() == (events, files)
+    assert conn.execute("SELECT DISTINCT host, user FROM events").fetchall() == [("ana-laptop", "ana")]
+    assert ledger.file_state(ledger.file_states()[next(iter(ledger.file_states()))].path) is not None
+    reasons = {s.path: s.reasons for s in ledger.file_states().values() if s.reasons}
+    assert list(reasons.values()) == [{"not json": 1}]
+    assert conn.execute("SELECT key FROM alerts").fetchall() == [("daily:2025-03-01:warn",)]
+    assert conn.execute("SELECT kind, used_percent FROM rate_limits").fetchall() == [("five_hour", 42.5)]
+    assert conn.execute("SELECT event_key, cost_pusd FROM billed").fetchall() == [
+        ("cost:2025-03-01", 1_500_000_000_000)
+    ]
+    assert len(ledger.billed_sources()) == 5
+    assert ledger.rollup_differences() == []

@@ -61,12 +61,17 @@ CONTRACT: dict[str, Case] = {
     "pi": Case("branched", ".pi/agent/sessions"),
     "openclaw": Case("renamed_after_reset", ".openclaw"),
     "crush": Case("sessions.sql", "app/.crush/crush.db", after=_crush_projects),
+    "cline": Case("model_info", ".config/Code/User/globalStorage/saoudrizwan.claude-dev/tasks"),
+    "roo_code": Case("two_eras", ".config/Code/User/globalStorage/rooveterinaryinc.roo-cline/tasks"),
+    "kilo_code": Case("no_history", ".vscode-server/data/User/globalStorage/kilocode.kilo-code/tasks"),
+    "factory_droid": Case("session_totals", ".factory/sessions"),
 }
 
 # Variables the registered sources read; blanked so the developer's own settings never leak in.
 BLANK_ENV = {name: "" for name in (
     "GOOSE_PATH_ROOT", "QWEN_RUNTIME_DIR", "QWEN_HOME", "AMP_DATA_DIR", "COPILOT_OTEL_FILE_EXPORTER_PATH",
     "KIMI_SHARE_DIR", "KIMI_CODE_HOME", "PI_CODING_AGENT_DIR", "OPENCLAW_STATE_DIR", "CRUSH_GLOBAL_DATA",
+    "DROID_SESSIONS_DIR",
 )}  # fmt: skip
 
 

@@ -222,3 +222,14 @@ async def test_no_color(ledger, env, transcripts, monkeypatch):
         text = screen_text(app)
         assert "$73.01*" in text  # the unpriced marker is text, not colour
         assert "⚠ unpriced: acme-coder-1" in text
+
+
+@async_test
+async def test_names_from_logs_reach_the_panels_without_escape_sequences(ledger, env, transcripts):
+    transcripts.add(NOW - timedelta(minutes=5), "evil\x1b[2J\x1b]0;pwned\x07model", out=1234)
+    app = make_app(ledger, env)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "evil[2J]0;pwnedmodel"[:12] in text
+        assert not any(c in text for c in "\x1b\x07")

@@ -131,12 +131,24 @@ def test_day_breakdown(client, run_cli, usage_home):
         ("/api/day/2025-13-01", 400, "expected a date"),
         ("/api/blocks?token_limit=lots", 400, "token_limit"),
         ("/api/nonsense", 404, "no such report"),
+        # Digits of other scripts, absurd lengths, and dates whose next day does not exist.
+        ("/api/daily?year=\u00b2", 400, "year"),
+        ("/api/blocks?token_limit=" + "9" * 5000, 400, "token_limit"),
+        ("/api/blocks?session_length=\u00b2", 400, "session_length"),
+        ("/api/daily?until=9999-12-31", 400, "expected a date from 1970 to 9998"),
+        ("/api/day/9999-12-31", 400, "expected a date from 1970 to 9998"),
+        ("/api/graph?year=9999", 400, "year"),
+        ("/api/weekly?until=9999-12-31", 400, "until"),
+        ("/api/blocks?until=9999-12-31", 400, "until"),
+        ("/api/overview?since=0001-01-01", 400, "since"),
+        ("/api/daily?timezone=" + "A" * 5000, 400, "timezone"),
     ],
 )
 def test_bad_requests(client, url, status, message):
     response = client.get(url)
     assert response.status_code == status
     assert message in response.json()["error"]
+    assert "\n" not in response.text and len(response.json()["error"]) < 300
 
 
 def test_the_page_and_its_files(client):
@@ -159,8 +171,52 @@ def test_only_loopback_host_names_are_answered(backend):
         TestClient(create_app(backend), base_url="http://localhost:8787").get("/api/daily").status_code == 200
     )
     assert TestClient(create_app(backend), base_url="http://[::1]:8787").get("/api/daily").status_code == 200
-    exposed = create_app(backend, host="0.0.0.0")
-    assert TestClient(exposed, base_url="http://192.0.2.1").get("/api/daily").status_code == 200
+
+
+def test_beyond_loopback_the_allowlist_stays_and_a_token_is_required(backend):
+    """Bound to 0.0.0.0: DNS rebinding (any Host) is still refused, and every request needs the token."""
+    import socket
+
+    from starlette.testclient import TestClient
+
+    exposed = create_app(backend, host="0.0.0.0", allow_hosts=("usage.example",), token="s3cret")
+    rebound = TestClient(exposed, base_url="http://evil.example")
+    assert rebound.get("/api/daily?token=s3cret").status_code == 400
+    for name in ("usage.example", socket.gethostname().lower(), "127.0.0.1"):
+        anonymous = TestClient(exposed, base_url=f"http://{name}:8787")
+        assert anonymous.get("/api/daily").status_code == 403, name
+        assert anonymous.get("/").status_code == 403
+    browser = TestClient(exposed, base_url="http://usage.example:8787")
+    first = browser.get("/?token=s3cret", follow_redirects=False)
+    assert first.status_code == 303 and "httponly" in first.headers["set-cookie"].lower()
+    assert browser.get("/api/daily").status_code == 200  # the cookie set by the printed address
+    assert browser.get("/static/app.js").status_code == 200
+    assert (
+        TestClient(exposed, base_url="http://usage.example")
+        .get("/api/daily", headers={"Authorization": "Bearer s3cret"})
+        .status_code
+        == 200
+    )
+    assert (
+        TestClient(exposed, base_url="http://usage.example").get("/api/daily?token=wrong").status_code == 403
+    )
+
+
+def test_serve_beyond_loopback_prints_an_address_with_its_token(tmp_path, home):
+    import subprocess
+    import sys
+
+    env = {"HOME": str(home), "TOKLEDGER_DB": str(tmp_path / "s.db"), "TOKLEDGER_CONFIG": str(tmp_path / "c.toml"),
+           "CLAUDE_CONFIG_DIR": "", "XDG_CONFIG_HOME": "", "XDG_DATA_HOME": "", "PATH": "/usr/bin:/bin"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "-m", "tokledger", "serve", "--host", "0.0.0.0", "--port", "0",
+                             "--no-sync"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        line = proc.stdout.readline()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "?token=" in line and len(line.split("?token=")[1].split()[0]) >= 32, line
+    assert "token" in proc.stderr.read()
 
 
 def test_sync_is_throttled_and_new_usage_shows_up(usage_home, tmp_path):

@@ -36,13 +36,19 @@ class App:
     def config_path(self) -> Path:
         return self.workspace.config_path
 
-    def sync(self, only=None, *, jobs=None, strict=False, quiet=False):
+    def sync(self, only=None, *, jobs=None, strict=False, quiet=False, notify=True):
+        """Sync; with ``notify``, one line on stderr says what the sync could not read."""
         progress = None if quiet else ProgressBar()
         try:
-            return self.workspace.sync(only, jobs=jobs, strict=strict, progress=progress)
+            report = self.workspace.sync(only, jobs=jobs, strict=strict, progress=progress)
         finally:
             if progress is not None:
                 progress.close()
+        if notify and report.summary():
+            from tokledger.reports.format import printable
+
+            click.echo(printable(report.summary()), err=True)
+        return report
 
 
 class ProgressBar:
@@ -114,11 +120,15 @@ class _Group(click.Group):
             raise click.ClickException(str(exc)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:  # the reader went away (`tokledger sync | head -1`): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise SystemExit(0) from None
         except Exception as exc:
             if ctx.obj is not None and ctx.obj.debug:
                 raise
             raise click.ClickException(
-                f"{type(exc).__name__}: {exc} (run with --debug for the traceback)"
+                f"{type(exc).__name__}: {exc} (run with --debug for the traceback; `tokledger doctor` checks the ledger)"
             ) from None
 
 
@@ -152,4 +162,7 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, reports, team  # noqa: F401
+from tokledger.cli import admin, dashboards, export, guard, reports, team, upkeep, vendors  # noqa: F401
+
+export.register(cli, host=lambda app: app.workspace)
+guard.register(cli, lambda ctx: ctx.find_root().obj.workspace.guard)

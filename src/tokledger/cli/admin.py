@@ -20,30 +20,34 @@ def sync_cmd(
     app: App, source: str | None, jobs: int | None, strict: bool, verbose: bool, as_json: bool
 ) -> None:
     """Read new usage from every source into the ledger (reports do this first on their own)."""
-    report = app.sync(parse_sources(app, source) or None, jobs=jobs, strict=strict, quiet=as_json)
+    report = app.sync(
+        parse_sources(app, source) or None, jobs=jobs, strict=strict, quiet=as_json, notify=False
+    )
     if as_json:
         click.echo(json.dumps({
             "seconds": round(report.seconds, 3),
             "sources": {name: {"files": s.files, "read": s.read, "events": s.events, "skipped": s.skipped,
-                               "notices": s.notices} for name, s in report.sources.items()},
+                               "reasons": s.reasons, "notices": s.notices} for name, s in report.sources.items()},
             "files": [f.__dict__ for f in report.files if f.action != "unchanged" or verbose],
         }, indent=2))  # fmt: skip
         return
+    from tokledger.reports.format import printable
+    from tokledger.sources._records import reason_text
+
     for name, s in report.sources.items():
-        click.echo(
-            f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {s.skipped} lines skipped"
-        )
+        skipped = f"{s.skipped} lines skipped" + (f" ({reason_text(s.reasons)})" if s.reasons else "")
+        click.echo(f"{name}: {s.files} files, {s.read} read, {s.events} events recorded, {skipped}")
         for notice in s.notices:
-            click.echo(f"  notice: {notice}")
+            click.echo(f"  notice: {printable(notice)}")
     if verbose:
         for f in report.files:
             if f.action != "unchanged":
-                extra = (
-                    f" ({f.error})"
-                    if f.error
-                    else f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped"
-                )
-                click.echo(f"  {f.action:<9} {f.path}{extra}")
+                if f.error:
+                    extra = f" ({printable(f.error)})"
+                else:
+                    why = f" ({reason_text(f.reasons)})" if f.reasons else ""
+                    extra = f": {f.bytes_read:,} bytes, {f.events} events, {f.skipped} skipped{why}"
+                click.echo(f"  {f.action:<9} {printable(f.path)}{extra}")
         unchanged = sum(f.action == "unchanged" for f in report.files)
         click.echo(f"  unchanged {unchanged} files")
     click.echo(f"done in {report.seconds:.2f}s")
@@ -56,41 +60,62 @@ def sync_cmd(
 def sources_cmd(app: App, as_json: bool, no_sync: bool) -> None:
     """Every known source: where it looks, files, events, skipped lines and the last sync."""
     if not no_sync:
-        app.sync(quiet=True)
+        app.sync(quiet=True, notify=False)
     out = app.workspace.sources()
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
+    from rich.markup import escape
     from rich.table import Table
+
+    from tokledger.reports.format import printable
 
     table = Table(header_style="bold")
     for col in ("Source", "Accuracy", "Paths", "Files", "Events", "Skipped", "Last event", "Last sync"):
         table.add_column(col, justify="right" if col in ("Files", "Events", "Skipped") else "left")
     for s in out:
-        table.add_row(s["source"], s["accuracy"], "\n".join(s["paths"]) or "-", f"{s['files']:,}",
+        paths = "\n".join(escape(printable(p)) for p in s["paths"])
+        table.add_row(s["source"], s["accuracy"], paths or "-", f"{s['files']:,}",
                       f"{s['events']:,}", f"{s['skipped_lines']:,}", (s["last_event"] or "-")[:19],
                       (s["last_sync"] or "never")[:19])  # fmt: skip
     console = make_console()
     console.print(table)
+    from tokledger.sources._records import reason_text
+
     for s in out:
+        if s["skipped_reasons"]:
+            console.print(
+                f"{s['source']}: {s['skipped_lines']:,} lines skipped ({reason_text(s['skipped_reasons'])})"
+            )
         for notice in s["notices"]:
-            console.print(f"{s['source']}: {notice}")
+            console.print(escape(printable(f"{s['source']}: {notice}")))
 
 
 @cli.command("prices")
 @click.argument("model")
 @click.option("--at", "at", metavar="YYYY-MM-DD", help="The price in force on this day (default: now).")
 @click.option("--provider", help="Provider hint (anthropic, openai, google, ...).")
+@click.option("--url", metavar="URL", help="With `update`: where the genai-prices data file is published.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_json: bool) -> None:
-    """Which price entry MODEL matches and its rates in USD per million tokens."""
+def prices_cmd(
+    app: App, model: str, at: str | None, provider: str | None, url: str | None, as_json: bool
+) -> None:
+    """Which price entry MODEL matches, its rates in USD per million tokens and how old the price data is.
+
+    `tokledger prices update` fetches the newest published genai-prices data (asking with the ETag of the
+    copy kept, so an unchanged file costs one short answer), keeps it in the ledger and reprices what it
+    changes; offline the prices in use stay."""
+    if model == "update":
+        _update(app, url, as_json)
+        return
     from datetime import UTC, datetime, time
 
     from tokledger.reports.periods import parse_day
 
     when = datetime.combine(parse_day(at, "--at"), time(12), UTC) if at else datetime.now(UTC)
     entry = app.workspace.price_entry(model, when, provider)
+    data = app.workspace.price_data()
     if entry is None:
         raise click.ClickException(f"no price known for {model!r}: its usage is reported as unpriced "
                                    f"(add [prices.\"{model}\"] to {app.config_path} to price it)")  # fmt: skip
@@ -98,7 +123,7 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
         "model": model, "matched": entry.model_id, "provider": entry.provider_id, "basis": entry.basis,
         "at": when.date().isoformat(), "per_million_tokens": {k: str(v) for k, v in entry.base.per_mtok().items()},
         "tiers": [{"above_input_tokens": t, "per_million_tokens": {k: str(v) for k, v in r.per_mtok().items()}}
-                  for t, r in entry.tiers],
+                  for t, r in entry.tiers], "price_data": data,
     }  # fmt: skip
     if as_json:
         click.echo(json.dumps(doc, indent=2))
@@ -113,6 +138,28 @@ def prices_cmd(app: App, model: str, at: str | None, provider: str | None, as_js
             click.echo(f"  {label}:")
         for key, value in rates.items():
             click.echo(f"    {key:<15} ${value} / Mtok")
+    click.echo(_age_line(data))
+
+
+def _age_line(data: dict) -> str:
+    age = "" if data["age_days"] is None else f", {data['age_days']} days old"
+    if data["origin"] == "fetched":
+        return f"price data: fetched from {data['url']} on {data['fetched'][:10]} (dated {data['date']}{age})"
+    hint = "; `tokledger prices update` fetches newer prices" if (data["age_days"] or 0) > 30 else ""
+    return f"price data: bundled genai-prices {data['genai_prices']} of {data['date']}{age}{hint}"
+
+
+def _update(app: App, url: str | None, as_json: bool) -> None:
+    result = app.workspace.update_prices(url)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    kept = result["kept"]
+    if not result["updated"]:
+        click.echo(f"price data unchanged since {kept['fetched'][:10]} ({kept['url']})")
+        return
+    click.echo(f"kept price data of {kept['last_modified'] or kept['fetched'][:10]}: {kept['providers']} providers, "
+               f"{kept['models']:,} models; repriced {result['events']:,} events: {result['repriced']:,} changed")  # fmt: skip
 
 
 @cli.command("reprice")

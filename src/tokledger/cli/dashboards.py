@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import click
 
 from tokledger.cli import App, ProgressBar, cli, flag, make_console, pass_app
 from tokledger.cli.reports import build_query
+from tokledger.reports.query import YEARS
 
 
 @cli.command("serve")
@@ -23,34 +26,49 @@ from tokledger.cli.reports import build_query
               help="While the page is used, read new usage from the logs at most this often.")  # fmt: skip
 @click.option("--no-sync", is_flag=True, help="Serve the ledger as it is, without reading logs.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default browser.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests addressed to this host name (repeatable; for a name in front of it).")  # fmt: skip
 @pass_app
 def serve_cmd(app: App, host: str, port: int, timezone: str | None, sync_interval: float, no_sync: bool,
-              open_browser: bool) -> None:  # fmt: skip
+              open_browser: bool, allow_hosts: tuple[str, ...]) -> None:  # fmt: skip
     """A local web dashboard: the contribution calendar (2D/3D), charts, and their JSON under /api."""
     from tokledger import web
 
     app.workspace.query({"timezone": timezone}, label=flag)  # a bad zone fails now, not on the first request
+    app.workspace.export_config()  # and so does a bad [exporters] table (/metrics reads it)
     sock = web.listen(host, port)
     backend = web.Backend(app.workspace, sync=not no_sync, sync_every=sync_interval, timezone=timezone)
     if not no_sync:
         app.sync()
         backend.mark_synced()
-    if not web.is_loopback(host):
-        click.echo(f"warning: listening on {host}: anyone who can reach it can read your usage (there is no login)",
-                   err=True)  # fmt: skip
-    url = web.url_of(sock, host)
+    token = web.new_token(host)
+    if token:
+        click.echo(f"warning: listening on {host}: anyone who can reach it and has the address below, token "
+                   "included, can read your usage", err=True)  # fmt: skip
+    url = web.url_of(sock, host, token)
     click.echo(f"tokledger dashboard on {url} (Ctrl+C to stop)")
     if open_browser:
         import webbrowser
 
         webbrowser.open(url)
-    web.run(backend, sock, host)
+    with _watching_capture(app):
+        web.run(backend, sock, host, allow_hosts=allow_hosts, token=token)
+
+
+@contextmanager
+def _watching_capture(app: App):
+    """The drop directory watched while a dashboard runs: captured events show up at once."""
+    stop = threading.Event()
+    watcher = app.workspace.watch_capture(stop)
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=10)  # a read in progress finishes; the watch itself stops within 50 ms
 
 
 @cli.command("graph")
-@click.option(
-    "--year", type=click.IntRange(1970, 9999), help="Calendar year (default: the newest with usage)."
-)
+@click.option("--year", type=click.IntRange(*YEARS), help="Calendar year (default: the newest with usage).")
 @click.option("--source", "source", metavar="A,B", help="Only these sources (see `tokledger sources`).")
 @click.option("--model", "model", metavar="TEXT", help="Only models whose name contains TEXT (comma list).")
 @click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days (default: system).")
@@ -119,6 +137,7 @@ def live_cmd(app: App, refresh: float, **opts) -> None:
         refresher = tui.prepare(app.workspace, query, progress=progress)
     finally:
         progress.close()
-    code = tui.run(refresher, refresh=refresh)
+    with _watching_capture(app):
+        code = tui.run(refresher, refresh=refresh)
     if code:
         raise SystemExit(code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from tokledger.cli import App, cli, flag, make_console, pass_app
@@ -57,7 +59,7 @@ def _nothing_found(app: App, report, title: str | None) -> str:
     prefix = f"{title}: " if title else ""
     if report.kind != "today":
         return f"{prefix}no usage recorded for this selection."
-    status = app.workspace.sources()
+    status = [s for s in app.workspace.sources() if s["accuracy"] != "billed"]
     seen = [s for s in status if s["last_event"]]
     if not seen:
         looked = sum(len(s["paths"]) for s in status)
@@ -139,7 +141,18 @@ def blocks_cmd(app: App, active: bool, token_limit: str | None, session_length: 
         raise click.BadParameter("expected a whole number of tokens or 'max'", param_hint="--token-limit")
     query = _prepare(app, opts)
     report = app.workspace.blocks(query, hours=session_length, token_limit=token_limit, active_only=active)
+    plan = app.workspace.plan_usage()
+    if not plan or opts.get("as_csv"):
+        _emit(app, report, opts)
+        return
+    from tokledger.reports import render
+
+    if opts.get("as_json"):
+        doc = render.to_doc(report, opts.get("breakdown"))
+        click.echo(json.dumps({**doc, "rate_limits": render.plan_dict(plan)}, indent=2))
+        return
     _emit(app, report, opts)
+    make_console().print(render.plan_line(plan, query.tz))
 
 
 @cli.command("events")
@@ -152,7 +165,6 @@ def events_cmd(app: App, limit: int, **opts) -> None:
     """Request by request, with the price entry and rule behind each cost: why a number is what it is."""
     import csv
     import io
-    import json
 
     from tokledger.reports.events import KEYS
 

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from tokledger.errors import LedgerError
-from tokledger.ledger import opening, pg, rollups
+from tokledger.ledger import opening, pg, repair, rollups
 from tokledger.ledger.bookkeeping import Bookkeeping, FileState
 from tokledger.ledger.dialect import POSTGRES, SQLITE, Dialect
 from tokledger.ledger.rows import (
@@ -84,6 +84,7 @@ class Ledger(Bookkeeping):
         self._delta = rollups.Delta()
         self._new_from = 0  # the first id of the events the open transaction adds
         self._changed: list[int] = []  # ids of stored events this transaction changed (for push)
+        self._billed: tuple[int, ...] | None = None
 
     @classmethod
     def open(cls, location: Path | str, *, host: str | None = None, user: str | None = None,
@@ -185,6 +186,7 @@ class Ledger(Bookkeeping):
         self._ids.clear()
         self._names.clear()
         self._delta = rollups.Delta()
+        self._billed = None
         self._changed = []
         if self.dialect.postgres:
             self._who = None
@@ -268,6 +270,12 @@ class Ledger(Bookkeeping):
             sql = f"SELECT id, value FROM dims WHERE id IN ({', '.join('?' * len(chunk))})"
             self._names.update(self.conn.execute(sql, chunk))
         return self._names
+
+    def billed_sources(self) -> tuple[int, ...]:
+        """The ids of the sources whose events are billed usage (the providers'; read once per connection)."""
+        if self._billed is None:
+            self._billed = tuple(r[0] for r in self.conn.execute("SELECT source_id FROM billed_sources"))
+        return self._billed
 
     # -- files ---------------------------------------------------------------------------------------
 
@@ -353,6 +361,15 @@ class Ledger(Bookkeeping):
                 self._changed.append(row_id)
         self.conn.executemany(_UPDATE, batch)
 
+    def remove_events(self, pairs: Iterable[tuple[int, EventRow]]) -> None:
+        """Delete stored events: ``(row id, stored row)`` pairs (inside a transaction)."""
+        ids = []
+        for row_id, old in pairs:
+            if row_id < self._new_from:  # an event of this transaction was never summed
+                self._count(old, *self._values(old, None), sign=-1)
+            ids.append((row_id,))
+        self.conn.executemany("DELETE FROM entries WHERE id = ?", ids)
+
     def all_events(self, batch: int = 5000) -> Iterator[tuple[int, EventRow]]:
         """Every event with its row id, in id order (for re-pricing)."""
         cols = ", ".join(_ENTRY_COLUMNS)
@@ -416,3 +433,38 @@ class Ledger(Bookkeeping):
         with self.transaction():
             rollups.rebuild_all(self.conn, self._zones())
             self._delta = rollups.Delta(self._zones())
+
+    # -- taking events out ---------------------------------------------------------------------------
+
+    def impossible_events(self, latest_ms: int) -> list[tuple[int, int, str, str]]:
+        """``(row id, ts, event key, reason)`` of events no log can have produced: outside the bounds the
+        parsers apply (:mod:`tokledger.events`), with instants up to ``latest_ms``."""
+        return repair.impossible(self.conn, repair.bounds(latest_ms))
+
+    def delete_impossible(self, latest_ms: int) -> int:
+        """Delete :meth:`impossible_events`, rollups following; returns how many."""
+        bounds = repair.bounds(latest_ms)
+        where = " OR ".join(f"({cond})" for _, cond in repair.conditions(bounds))
+        with self.transaction():
+            n = repair.delete(self.conn, where, (), self._zones(), (bounds["earliest"], bounds["latest"]))
+            self._delta = rollups.Delta(self._zones())
+        return n
+
+    def prune(self, before_ms: int | None, after_ms: int | None, latest_ms: int) -> int:
+        """Delete the events before ``before_ms`` and from ``after_ms`` on (either may be None), rollups
+        following; returns how many. Their files keep their checkpoints, so they are not read again."""
+        clauses, args = [], []
+        if before_ms is not None:
+            clauses.append("ts < ?")
+            args.append(before_ms)
+        if after_ms is not None:
+            clauses.append("ts >= ?")
+            args.append(after_ms)
+        if not clauses:
+            return 0
+        bounds = repair.bounds(latest_ms)
+        with self.transaction():
+            n = repair.delete(self.conn, " OR ".join(clauses), args, self._zones(),
+                              (bounds["earliest"], bounds["latest"]))  # fmt: skip
+            self._delta = rollups.Delta(self._zones())
+        return n

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 
@@ -17,6 +18,19 @@ class FileState:
     tail_hash: bytes | None
     events: int
     skipped: int
+    reasons_json: str = "{}"
+
+    @property
+    def reasons(self) -> dict[str, int]:
+        """Why records of the file were skipped: reason → count."""
+        try:
+            found = json.loads(self.reasons_json or "{}")
+        except ValueError:
+            found = {}
+        return found if isinstance(found, dict) else {}
+
+
+_FILE_COLUMNS = 'id, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped, skip_reasons'
 
 
 class Bookkeeping:
@@ -27,10 +41,7 @@ class Bookkeeping:
         host = self._own_id("host")
         if host is None:
             return {}
-        sql = (
-            'SELECT id, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped FROM files'
-            " WHERE host_id = ?"
-        )
+        sql = f"SELECT {_FILE_COLUMNS} FROM files WHERE host_id = ?"
         rows = (
             self.conn.execute(sql + " AND source = ?", (host, source))
             if source
@@ -38,17 +49,29 @@ class Bookkeeping:
         )
         return {row[2]: FileState(*row) for row in rows}
 
+    def file_state(self, path: str) -> FileState | None:
+        """This host's checkpoint of one file (by the path it was read under), or None."""
+        host = self._own_id("host")
+        if host is None:
+            return None
+        row = self.conn.execute(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE host_id = ? AND path = ?", (host, path)
+        ).fetchone()
+        return FileState(*row) if row else None
+
     def save_file(
         self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,
-        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int,
+        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int, reasons: dict[str, int] | None = None,
     ) -> int:  # fmt: skip
-        """Insert or update a file checkpoint; returns the file id. Call inside a transaction."""
+        """Insert or update a file checkpoint (``reasons``: why its ``skipped`` records were skipped);
+        returns the file id. Call inside a transaction."""
         row = self.conn.execute(
             'INSERT INTO files (host_id, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped,'
-            " synced_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (host_id, path) DO UPDATE SET"
+            " synced_ms, skip_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (host_id, path) DO UPDATE SET"
             " source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,"
             ' "offset" = excluded."offset", tail_hash = excluded.tail_hash, events = excluded.events,'
-            " skipped = excluded.skipped, synced_ms = excluded.synced_ms RETURNING id",
+            " skipped = excluded.skipped, synced_ms = excluded.synced_ms, skip_reasons = excluded.skip_reasons"
+            " RETURNING id",
             (
                 self.who()[0],
                 source,
@@ -61,6 +84,7 @@ class Bookkeeping:
                 events,
                 skipped,
                 synced_ms,
+                json.dumps(reasons or {}, sort_keys=True),
             ),
         ).fetchone()
         return row[0]

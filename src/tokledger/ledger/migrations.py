@@ -169,13 +169,98 @@ MIGRATIONS.append(
     )
 )
 
-# Schema 4: events carry their host and user (a personal ledger's own are the names -1 and -2, renamed with
+# Schema 4: what the vendors billed (see :mod:`tokledger.ledger.billed`). Every provider record is kept in
+# ``billed`` with its bucket and figures; one that counts tokens is also an event in ``entries`` (so the rollups
+# sum it, under its provider's source), and its source is listed in ``billed_sources``, which keeps it out of
+# every report that does not name it. The providers' sources are listed here, before any is synced, so a
+# connection reads that list once (a provider added later comes with a migration of its own).
+_PROVIDER_SOURCES = ("anthropic_api", "openai_api", "cursor", "bedrock", "vertex")
+_VALUES = ", ".join(f"('source', '{name}')" for name in _PROVIDER_SOURCES)
+_NAMES = ", ".join(f"'{name}'" for name in _PROVIDER_SOURCES)
+MIGRATIONS.append(
+    (
+        "0004_billed_records",
+        f"""
+        CREATE TABLE billed_sources (
+            source_id  INTEGER PRIMARY KEY     -- dims id of a source whose events are billed usage
+        );
+        CREATE TABLE billed (
+            id                    INTEGER PRIMARY KEY,
+            source_id             INTEGER NOT NULL,
+            event_key             TEXT    NOT NULL,   -- the event's key in entries, when it counts tokens
+            ts                    INTEGER NOT NULL,   -- the bucket's start, UTC milliseconds
+            bucket_seconds        INTEGER NOT NULL,   -- the bucket's width (0: a single request)
+            report                TEXT    NOT NULL,   -- the vendor report it came from
+            counts                INTEGER NOT NULL,   -- 1: its tokens count toward the bill, 2: its cost does
+            model_id              INTEGER NOT NULL,
+            provider_id           INTEGER,
+            project_id            INTEGER,
+            input_tokens          INTEGER NOT NULL,
+            output_tokens         INTEGER NOT NULL,
+            cache_write_tokens    INTEGER NOT NULL,
+            cache_write_1h_tokens INTEGER NOT NULL,
+            cache_read_tokens     INTEGER NOT NULL,
+            reasoning_tokens      INTEGER NOT NULL,
+            cost_pusd             INTEGER,            -- the vendor's cost; NULL when it gave none
+            requests              INTEGER,            -- the vendor's request count; NULL when it gave none
+            dims                  TEXT    NOT NULL,   -- JSON object of the grouping dimensions
+            UNIQUE (source_id, event_key)
+        );
+        CREATE INDEX billed_ts ON billed (ts);
+        INSERT OR IGNORE INTO dims (kind, value) VALUES {_VALUES};
+        INSERT INTO billed_sources (source_id) SELECT id FROM dims WHERE kind = 'source' AND value IN ({_NAMES});
+        """,
+    )
+)
+
+# Schema 5: why each file's skipped records were skipped (reason → count, JSON), for `sources` and `sync`.
+MIGRATIONS.append(
+    (
+        "0005_skip_reasons",
+        """
+        ALTER TABLE files ADD COLUMN skip_reasons TEXT NOT NULL DEFAULT '{}';
+        """,
+    )
+)
+
+# Budget alerts: a level of a limit in a period alerts once, whichever process notices it first.
+MIGRATIONS.append(
+    (
+        "0006_alerts",
+        """
+        CREATE TABLE alerts (
+            key        TEXT PRIMARY KEY,  -- limit, period start and level (see tokledger.alerts); claimed once
+            claimed_ms INTEGER NOT NULL
+        );
+        """,
+    )
+)
+
+# The plan's own usage windows as Claude Code reports them (the status line's rate_limits): the latest
+# figures of each window, one row per window and reset time.
+MIGRATIONS.append(
+    (
+        "0007_rate_limits",
+        """
+        CREATE TABLE rate_limits (
+            kind         TEXT    NOT NULL,  -- the window: five_hour | seven_day
+            resets_ms    INTEGER NOT NULL,  -- when the window resets (UTC ms); 0 when not reported
+            used_percent REAL    NOT NULL,  -- 0..100
+            observed_ms  INTEGER NOT NULL,  -- when these figures were seen
+            session      TEXT,              -- the Claude Code session that reported them
+            PRIMARY KEY (kind, resets_ms)
+        );
+        """,
+    )
+)
+
+# Schema 8: events carry their host and user (a personal ledger's own are the names -1 and -2, renamed with
 # the configuration, so its history keeps one identity); file checkpoints and source status are per host;
 # ``entry_changes`` lists stored events changed after they were written, for ``push``; ``pushes`` holds, in
 # a team ledger, each pushing ledger's host, user and how far it has pushed.
 MIGRATIONS.append(
     (
-        "0004_hosts_and_users",
+        "0008_hosts_and_users",
         """
         ALTER TABLE entries ADD COLUMN host_id INTEGER NOT NULL DEFAULT -1;
         ALTER TABLE entries ADD COLUMN user_id INTEGER NOT NULL DEFAULT -2;
@@ -194,11 +279,13 @@ MIGRATIONS.append(
             events       INTEGER NOT NULL DEFAULT 0,
             skipped      INTEGER NOT NULL DEFAULT 0,
             synced_ms    INTEGER NOT NULL,
+            skip_reasons TEXT    NOT NULL DEFAULT '{}',
             UNIQUE (host_id, path)
         );
         INSERT INTO files_per_host (id, host_id, source, path, size, mtime_ns, inode, "offset", tail_hash, events,
-            skipped, synced_ms)
-        SELECT id, -1, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped, synced_ms FROM files;
+            skipped, synced_ms, skip_reasons)
+        SELECT id, -1, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped, synced_ms,
+            skip_reasons FROM files;
         DROP TABLE files;
         ALTER TABLE files_per_host RENAME TO files;
         CREATE TABLE source_status_per_host (
@@ -242,7 +329,7 @@ MIGRATIONS.append(
         """,
     )
 )
-REBUILDS_ROLLUPS = {"0003_dimensions_and_rollups", "0004_hosts_and_users"}
+REBUILDS_ROLLUPS = {"0003_dimensions_and_rollups", "0008_hosts_and_users"}
 
 SCHEMA_VERSION = len(MIGRATIONS)
 

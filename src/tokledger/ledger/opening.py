@@ -10,12 +10,12 @@ from pathlib import Path
 from tokledger.errors import LedgerError
 from tokledger.ledger import pg, rollups
 from tokledger.ledger.dialect import POSTGRES, SQLITE, Dialect
-from tokledger.ledger.migrations import migrate
+from tokledger.ledger.migrations import SCHEMA_VERSION, migrate
 
 BUSY_TIMEOUT_S = 60.0
 OWN_TABLES = {
     "files", "entry_changes", "pushes", "tokledger_schema", "events", "entries", "dims", "source_status",
-    "price_cache", "state", "rollup_zones", *rollups.TABLES,
+    "price_cache", "state", "rollup_zones", "billed", "billed_sources", "alerts", "rate_limits", *rollups.TABLES,
 }  # fmt: skip
 
 
@@ -32,15 +32,31 @@ def create_private(path: Path) -> None:
 
 def refuse_foreign(conn, path: object, d: Dialect = SQLITE) -> None:
     """A database with tables but no tokledger schema belongs to another program: touch nothing (in a
-    PostgreSQL schema, only tables named like the ledger's are a clash)."""
-    if d.schema_version(conn):
-        return
+    PostgreSQL schema, only tables named like the ledger's are a clash).
+
+    Migrations set the version in the transaction that creates the tables, so a SQLite ledger of this or an
+    older release has a version and the checkpoint table with its digest column; an empty file (a new
+    ledger) has neither tables nor a version."""
+    version = d.schema_version(conn)
     tables = d.tables(conn)
-    clash = tables & OWN_TABLES if d.postgres else tables - OWN_TABLES
+    if d.postgres:
+        if version:
+            return
+        clash = tables & OWN_TABLES
+    else:
+        if (not tables and not version) or version > SCHEMA_VERSION:
+            return  # a new ledger; or one of a newer release, which the migrations refuse by name
+        ours = (
+            version
+            and {"files", "state"} & tables
+            and "tail_hash" in {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('files')")}
+        )
+        clash = tables if not ours or not tables <= OWN_TABLES else set()
     if clash:
+        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
         raise LedgerError(
-            f"{path} is a database of another program (tables {', '.join(sorted(tables)[:3])}, ...), "
-            "not a tokledger ledger; choose another --db"
+            f"{path} is a database of another program (tables {shown or 'none'}), not a tokledger ledger;"
+            " choose another --db path"
         )
 
 

@@ -13,12 +13,16 @@ answered from the smallest table that holds it exactly (see :mod:`tokledger.ledg
 - the events themselves when a bound of the question does not fall on a quarter-hour (a zone whose offsets
   are not whole quarter-hours, or an instant bound), or for request-level detail.
 
+A filter that names no source leaves out the billed sources (``billed_sources``: what the vendors billed,
+see :mod:`tokledger.ledger.billed`), so the local logs' totals never include them.
+
 So a report's time follows the rows it prints, not the length of the history. Costs come back as exact
 integers whatever their size: every SQL sum adds micro-dollars and picodollars apart.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +41,7 @@ class EventFilter:
     start_ms: int | None = None  # inclusive
     end_ms: int | None = None  # exclusive
     sources: tuple[str, ...] = ()
+    """Exact names; none means every local source (billed usage is read only when named)."""
     models: tuple[str, ...] = ()  # substrings, case-insensitive
     projects: tuple[str, ...] = ()  # substrings, case-insensitive
     sessions: tuple[str, ...] = ()  # exact ids
@@ -75,10 +80,16 @@ def _name_ids(kind: str, column: str, values: Sequence[str], *, exact: bool, d: 
     return f"{column} IN (SELECT id FROM dims WHERE kind = '{kind}' AND {match})", args
 
 
+def _billed(ledger: Ledger, f: EventFilter) -> tuple[int, ...]:
+    """The source ids a filter leaves out: the billed sources, unless it names its sources."""
+    return () if f.sources else ledger.billed_sources()
+
+
 def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = False,
-           d: Dialect = SQLITE) -> tuple[str, list]:  # fmt: skip
+           d: Dialect = SQLITE, billed: tuple[int, ...] = ()) -> tuple[str, list]:  # fmt: skip
     """WHERE clause and arguments. ``time`` is the column of instants, in units of ``scale`` ms ("" for a
-    table without one); with ``days`` the bounds are the filter's local days, against a ``day`` column."""
+    table without one); with ``days`` the bounds are the filter's local days, against a ``day`` column;
+    ``billed``: source ids to leave out (:func:`_billed`)."""
     clauses, args = ["1 = 1"], []
     if days:
         for op, value in ((">=", f.first_day), ("<=", f.last_day)):
@@ -90,6 +101,9 @@ def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = 
             if value is not None:
                 clauses.append(f"{alias}{time} {op} ?")
                 args.append(-(-value // scale))
+    if billed:  # what the vendors billed is never added to what the logs here say
+        clauses.append(f"{alias}source_id NOT IN ({', '.join('?' * len(billed))})")
+        args += billed
     for kind, column, values, exact in (
         ("source", "source_id", f.sources, True),
         ("model", "model_id", f.models, False),
@@ -137,8 +151,10 @@ class _Table:
         """The SQL of an instant in ms."""
         return "ts" if self.name == "entries" else f"bucket * {BUCKET_MS}"
 
-    def where(self, f: EventFilter) -> tuple[str, list]:
-        where, args = _where(f, self.column, self.scale, days=self.name == "rollup_day", d=self.d)
+    def where(self, ledger: Ledger, f: EventFilter) -> tuple[str, list]:
+        where, args = _where(
+            f, self.column, self.scale, days=self.name == "rollup_day", d=self.d, billed=_billed(ledger, f)
+        )
         if self.zone_id is not None:
             where += " AND zone_id = ?"
             args.append(self.zone_id)
@@ -220,7 +236,7 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
         keys.append(f"COALESCE(r.{column}, 0)" if t.name == "entries" else f"r.{column}")
     if by is not None:
         keys.append(f"r.{_GROUP_COLUMN[by]}")
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     join = ""
     project = "NULL"
     if group == "session":
@@ -257,7 +273,7 @@ def session_counts(ledger: Ledger, f: EventFilter) -> dict[tuple[str, str], int]
     undated = f.start_ms is None and f.end_ms is None
     name = "rollup_session" if undated else "rollup_qh" if f.on_buckets else "entries"
     t = _Table.of(name, "auto", d=ledger.dialect)
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     records = ledger.conn.execute(
         f"SELECT user_id, host_id, COUNT(DISTINCT session_id) FROM {name} WHERE {where} AND session_id != 0"
         " GROUP BY 1, 2", args,
@@ -277,7 +293,7 @@ def names_of(ledger: Ledger, kind: str) -> list[str]:
 def unpriced_models(ledger: Ledger, f: EventFilter, mode: str) -> list[str]:
     """The models of the selection with at least one request without a cost (in ``mode``)."""
     t = _table(ledger, f, None, mode)
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     missing = f"{_entry_cost(mode)} IS NULL" if t.name == "entries" else f"{MODE_COLUMN[mode]}_unpriced > 0"
     ids = [
         i
@@ -293,7 +309,7 @@ def time_range(ledger: Ledger, f: EventFilter) -> tuple[int | None, int | None]:
     """Bounds (ms) within which every selected event lies: exact on the events, to the quarter-hour otherwise."""
     name = "rollup_qh" if f.projects or f.sessions else "rollup_qh_model"
     t = _Table.of(name if f.on_buckets else "entries", "auto", d=ledger.dialect)
-    where, args = t.where(f)
+    where, args = t.where(ledger, f)
     lo, hi = ledger.conn.execute(
         f"SELECT MIN({t.column}), MAX({t.column}) FROM {t.name} WHERE {where}", args
     ).fetchone()
@@ -343,11 +359,11 @@ def timeline(ledger: Ledger, f: EventFilter, mode: str) -> list[Piece]:
         return requests_between(ledger, f, mode, None, None)
     if f.projects or f.sessions:
         t = _Table.of("rollup_qh", mode, d=ledger.dialect)
-        where, args = t.where(f)
+        where, args = t.where(ledger, f)
         sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
                f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
         return _pieces(ledger, sql, args)
-    where, args = _Table.of("rollup_qh_model", mode, d=ledger.dialect).where(f)
+    where, args = _Table.of("rollup_qh_model", mode, d=ledger.dialect).where(ledger, f)
     m = MODE_COLUMN[mode]
     sql = (f"SELECT bucket, first_ts, last_ts, source_id, model_id, requests, {', '.join(TOKEN_COLUMNS)},"
            f" {m}_hi, {m}_lo, {m}_unpriced FROM rollup_qh_model WHERE {where} ORDER BY 1")  # fmt: skip
@@ -358,7 +374,7 @@ def requests_between(
     ledger: Ledger, f: EventFilter, mode: str, start_ms: int | None, end_ms: int | None
 ) -> list[Piece]:
     """Every selected request in [start_ms, end_ms) (None: unbounded) as its own piece, in time order."""
-    where, args = _where(f, "ts", 1, d=ledger.dialect)
+    where, args = _where(f, "ts", 1, d=ledger.dialect, billed=_billed(ledger, f))
     for op, bound in ((">=", start_ms), ("<", end_ms)):
         if bound is not None:
             where += f" AND ts {op} ?"
@@ -401,6 +417,26 @@ def file_counts(ledger: Ledger) -> dict[str, tuple[int, int, int]]:
     return {s: (n, skipped or 0, synced) for s, n, skipped, synced in rows}
 
 
+def skip_reasons(ledger: Ledger) -> dict[str, dict[str, int]]:
+    """Per source: why this host's files' skipped records were skipped, reason → count."""
+    out: dict[str, dict[str, int]] = {}
+    rows = ledger.conn.execute(
+        "SELECT source, skip_reasons FROM files WHERE host_id = ? AND skipped > 0", (ledger.host_id(),)
+    )
+    for source, text in rows:
+        try:
+            reasons = json.loads(text or "{}")
+        except ValueError:
+            continue
+        if not isinstance(reasons, dict):
+            continue
+        counts = out.setdefault(source, {})
+        for why, n in reasons.items():
+            if isinstance(n, int):
+                counts[why] = counts.get(why, 0) + n
+    return out
+
+
 def source_status(ledger: Ledger) -> dict[str, tuple[int, str, str]]:
     """Per source: the last sync of this host (ms, JSON roots, JSON notices)."""
     rows = ledger.conn.execute(
@@ -413,7 +449,7 @@ def event_details(ledger: Ledger, f: EventFilter, mode: str, limit: int | None) 
     """The newest events (up to ``limit``), oldest first, with everything that explains their cost:
     (ts, source, model, provider, session_id, project, event_key, request_id, six token counts,
     cost (per ``mode``), cost_pusd, logged_cost_pusd, price_basis, file path)."""
-    where, args = _where(f, "ts", 1, alias="e.", d=ledger.dialect)
+    where, args = _where(f, "ts", 1, alias="e.", d=ledger.dialect, billed=_billed(ledger, f))
     cols = ", ".join(f"e.{c}" for c in TOKEN_COLUMNS)
     sql = (
         f"SELECT e.ts, e.source_id, e.model_id, e.provider_id, e.session_id, e.project_id, e.event_key, e.request_id,"

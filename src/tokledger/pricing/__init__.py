@@ -14,6 +14,7 @@ is a few integer multiplications and the sum is exact. The result equals genai-p
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -166,11 +167,12 @@ _MISSING = object()
 
 class Pricer:
     """Prices events. ``cached`` holds schedules persisted by an earlier run (see :meth:`drain`), so a run
-    that only prices models it has seen before never loads the price table."""
+    that only prices models it has seen before never loads the price table. ``catalogue`` (or a function
+    giving it, called once when first needed) replaces the bundled one (see :mod:`.catalogue`)."""
 
     def __init__(
         self, overrides: dict[str, PriceOverride] | None = None, cached: dict[str, str] | None = None,
-        catalogue: Catalogue | None = None,
+        catalogue: Catalogue | Callable[[], Catalogue | None] | None = None,
     ):  # fmt: skip
         self._given_catalogue = catalogue
         self._overrides = {k.lower(): override_entry(k, v) for k, v in (overrides or {}).items()}
@@ -189,8 +191,11 @@ class Pricer:
     @cached_property
     def _catalogue(self) -> Catalogue | None:
         """The compiled catalogue (see :mod:`.catalogue`), or None when only genai-prices itself can say."""
-        if self._given_catalogue is not None:
-            return self._given_catalogue
+        given = self._given_catalogue
+        if callable(given):
+            given = self._given_catalogue = given()
+        if given is not None:
+            return given
         from tokledger.pricing.catalogue import bundled
 
         return bundled()

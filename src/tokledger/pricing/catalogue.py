@@ -157,6 +157,26 @@ def data_digest() -> str | None:
     return blake2b(Path(spec.origin).with_name("data.py").read_bytes(), digest_size=16).hexdigest()
 
 
+def data_date() -> tuple[str | None, date | None]:
+    """The installed genai-prices version and the day its prices date from: when the shipped catalogue was
+    compiled from them, else when its data file was installed — without importing the package."""
+    from datetime import UTC, datetime
+    from importlib import metadata
+
+    spec = importlib.util.find_spec("genai_prices")
+    if spec is None or spec.origin is None:
+        return None, None
+    try:
+        version = metadata.version("genai-prices")
+    except metadata.PackageNotFoundError:
+        version = None
+    shipped = bundled()
+    if shipped is not None and shipped.source.get("compiled"):
+        return version, date.fromisoformat(shipped.source["compiled"])
+    mtime = Path(spec.origin).with_name("data.py").stat().st_mtime
+    return version, datetime.fromtimestamp(mtime, UTC).date()
+
+
 def bundled() -> Catalogue | None:
     """The shipped catalogue, when it was compiled from the genai-prices data installed."""
     try:
@@ -214,5 +234,7 @@ def compile_catalogue(snapshot=None, source: dict | None = None) -> Catalogue:
 
 
 if __name__ == "__main__":
-    BUNDLED.write_bytes(compile_catalogue().to_bytes())
+    shipped = compile_catalogue()
+    shipped.source["compiled"] = date.today().isoformat()  # how old the shipped prices are (`prices MODEL`)
+    BUNDLED.write_bytes(shipped.to_bytes())
     print(f"wrote {BUNDLED} ({BUNDLED.stat().st_size:,} bytes)")

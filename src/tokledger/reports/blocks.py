@@ -219,3 +219,31 @@ def block_anchor(report: Report) -> int | None:
     """Where the newest block of a :func:`recent_blocks` report starts: the next call can read from there."""
     starts = [row.start_ms for row in report.rows if not row.is_gap]
     return starts[-1] if starts else None
+
+
+WINDOW_MS = {"five_hour": 5 * HOUR_MS, "seven_day": 7 * 24 * HOUR_MS}
+
+
+@dataclass(frozen=True)
+class PlanWindow:
+    """One of the plan's own usage windows as Claude Code last reported it (through ``tokledger statusline``):
+    the vendor's figure, where the blocks above are estimates."""
+
+    window: str  # five_hour | seven_day
+    used_percent: float
+    resets_ms: int | None
+    observed_ms: int
+
+
+def plan_usage(ledger: Ledger, now: datetime | None = None) -> list[PlanWindow]:
+    """The windows still current: resetting after ``now``, or (reset time unknown) reported within the
+    window's length."""
+    from tokledger.ledger.guard import latest_rate_limits
+
+    now_ms = int((now or datetime.now(UTC)).timestamp() * 1000)
+    out = []
+    for window, used, resets, observed, _session in latest_rate_limits(ledger):
+        current = resets > now_ms if resets is not None else now_ms - observed < WINDOW_MS.get(window, 0)
+        if current:
+            out.append(PlanWindow(window, used, resets, observed))
+    return out

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from tokledger.ledger import Ledger, ms_to_datetime
 from tokledger.reports import Query, Report, Row, Totals, usage_report
+from tokledger.reports.blocks import PlanWindow
 
 TOP_MODELS = 5
 
@@ -71,6 +72,8 @@ class Dashboard:
     usage: Usage
     block: ActiveBlock | None
     sources: list[dict] = field(default_factory=list)
+    plan: list[PlanWindow] = field(default_factory=list)
+    """The plan's own usage windows, when Claude Code reported them (:func:`~tokledger.reports.blocks.plan_usage`)."""
 
     @property
     def unpriced_models(self) -> list[str]:

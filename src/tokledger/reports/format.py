@@ -71,5 +71,12 @@ def compact(n: float) -> str:
 
 
 def printable(text: str) -> str:
-    """Text read from a log, safe to write to a terminal: control characters (escape sequences) removed."""
-    return _CONTROL.sub("", text)
+    """Text read from a log, safe to write to a terminal: control characters (escape sequences) removed,
+    and anything that is not valid Unicode (a file name in another encoding) replaced."""
+    text = _CONTROL.sub("", text)
+    if not text.isascii():
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            text = text.encode("utf-8", "replace").decode()
+    return text

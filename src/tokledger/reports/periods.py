@@ -16,8 +16,10 @@ def zone(name: str | None) -> ZoneInfo:
         return system_zone()
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(
+            f"unknown time zone {name[:40]!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
 
 
 def system_zone() -> ZoneInfo:
@@ -61,7 +63,7 @@ def parse_day(value: str, option: str) -> date:
             return date(int(text[:4]), int(text[4:6]), int(text[6:]))
         return date.fromisoformat(text)
     except ValueError:
-        raise ConfigError(f"{option} {value!r}: expected a date as YYYY-MM-DD") from None
+        raise ConfigError(f"{option} {value[:40]!r}: expected a date as YYYY-MM-DD") from None
 
 
 EPOCH_DAY = date(1970, 1, 1)

@@ -15,7 +15,8 @@ from tokledger.errors import ConfigError, OptionError
 from tokledger.reports import Query
 from tokledger.reports.periods import WEEKDAYS, parse_day, zone
 
-YEARS = (1970, 9999)
+YEARS = (1970, 9998)
+"""The years a query may name: every day of them, and the day after the last, is a valid date."""
 
 
 def split_list(value: object) -> tuple[str, ...]:
@@ -105,5 +106,5 @@ def _day(value: object, name: str) -> date | None:
     except ConfigError as exc:
         raise OptionError(str(exc)) from None
     if not YEARS[0] <= day.year <= YEARS[1]:
-        raise OptionError(f"{name} {value!r}: expected a date from {YEARS[0]} to {YEARS[1]}")
+        raise OptionError(f"{name} {str(value)[:40]!r}: expected a date from {YEARS[0]} to {YEARS[1]}")
     return day

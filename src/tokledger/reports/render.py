@@ -13,7 +13,8 @@ ROW has ``period`` and the TOTALS keys, plus ``models`` (with ``--breakdown``: a
 ``burn_rate`` / ``projection`` (blocks). TOTALS keys: ``input_tokens``, ``output_tokens``,
 ``cache_write_tokens``, ``cache_write_1h_tokens``, ``cache_read_tokens``, ``reasoning_tokens``,
 ``total_tokens``, ``requests``, ``cost_usd`` (null when any request is unpriced),
-``cost_usd_priced`` (the priced part), ``unpriced_requests``.
+``cost_usd_priced`` (the priced part), ``unpriced_requests``. The blocks report adds ``rate_limits``
+when Claude Code has reported the plan's own usage windows (see :func:`plan_dict`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import asdict
 from tokledger.events import TOKEN_FIELDS
 from tokledger.ledger import ms_to_datetime
 from tokledger.reports import KINDS, Report, Row, Totals
-from tokledger.reports.blocks import BlockRow
+from tokledger.reports.blocks import BlockRow, PlanWindow
 from tokledger.reports.format import cost_text, integer, iso, money, money_pusd, printable
 
 
@@ -250,3 +251,28 @@ def events_table(rows: list[dict], query):
                       integer(r["input_tokens"]), integer(r["output_tokens"]), integer(r["cache_write_tokens"]),
                       integer(r["cache_read_tokens"]), cost, escape(basis))  # fmt: skip
     return table
+
+
+PLAN_LABELS = {"five_hour": "5-hour", "seven_day": "7-day"}
+
+
+def plan_dict(windows: list[PlanWindow]) -> dict:
+    """``{"five_hour": {"used_percent": 37.0, "resets_at": ISO or null, "observed_at": ISO}, ...}``."""
+    return {w.window: {"used_percent": w.used_percent, "resets_at": iso(w.resets_ms), "observed_at": iso(w.observed_ms)}
+            for w in windows}  # fmt: skip
+
+
+def plan_line(windows: list[PlanWindow], tz) -> str:
+    """``plan usage (Claude Code): 5-hour 37% (resets 14:00), 7-day 92% (resets 2025-06-09 08:00)``."""
+    parts = []
+    for w in windows:
+        text = f"{PLAN_LABELS.get(w.window, w.window)} {w.used_percent:.0f}%"
+        if w.resets_ms is not None:
+            resets = ms_to_datetime(w.resets_ms).astimezone(tz)
+            text += (
+                f" (resets {resets:%H:%M})"
+                if w.window == "five_hour"
+                else f" (resets {resets:%Y-%m-%d %H:%M})"
+            )
+        parts.append(text)
+    return "plan usage (Claude Code): " + ", ".join(parts)

@@ -23,7 +23,9 @@ import msgspec
 
 from tokledger.events import UsageEvent, token_count
 from tokledger.sources import ParseResult
+from tokledger.sources._files import open_regular, strip_bom
 from tokledger.sources._jsonl import read_events
+from tokledger.sources._records import MALFORMED
 
 HEADER_MAX = 1 << 20
 
@@ -83,8 +85,8 @@ class _State:
 
 
 def _first_line(path: Path) -> bytes:
-    with open(path, "rb") as f:
-        return f.readline(HEADER_MAX)
+    with open_regular(path) as f:
+        return strip_bom(f.readline(HEADER_MAX))
 
 
 def _event(source: str, entry: _Entry, st: _State) -> UsageEvent | None:
@@ -126,7 +128,7 @@ def parse_pi_file(source: str, path: Path, start: int, fallback_session: str) ->
             head = _decode(_first_line(path))
             if head.type == "session":
                 st.header(head)
-        except (msgspec.DecodeError, msgspec.ValidationError):
+        except MALFORMED:
             pass
 
     def to_event(raw: bytes) -> UsageEvent | None:

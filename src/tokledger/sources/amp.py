@@ -27,8 +27,10 @@ Token semantics (Anthropic convention)
 
 Identity and duplicates
     Key: thread id + ledger event ``id`` (ledger form; without an id, ``toMessageId`` + timestamp), or
-    thread id + ``messageId`` (message form). Dated by the event's ``timestamp`` or ``usage.timestamp``,
-    else by the thread's ``created``.
+    thread id + ``messageId`` (message form). A message without ``messageId`` (ccusage's
+    ``reads_usage_from_messages_when_ledger_is_missing`` has two) is keyed by thread id + its
+    ``usage.timestamp`` (+ its place among messages of the same instant), so every one counts. Dated by
+    the event's ``timestamp`` or ``usage.timestamp``, else by the thread's ``created``.
 
 Recorded cost
     ``credits`` are Amp credits, not US dollars, and are not stored (an event has no field for a
@@ -37,20 +39,26 @@ Recorded cost
 Quirks
     ccusage's Amp support broke on the message-form schema (ccusage #1474); tokscale reports wrong or
     zero cache figures for Amp (tokscale #88). No project or workspace is recorded; session = thread id.
-    A thread that is not valid JSON (or has wrong field types) counts as one skipped record.
+    A thread that is not valid JSON counts as one skipped record; a message or event with wrong field
+    types or impossible values is skipped and counted on its own, the rest of the thread kept (ccusage's
+    ``malformed_message_element_does_not_drop_the_thread``). An event or message whose tokens carry only
+    a total (``tokens.total`` / ``totalTokens``; ccusage's ``falls_back_to_total_tokens_when_amp_parts_are_missing``
+    books it as output) cannot be split into categories: skipped and counted ("only a total").
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import Skip, UsageEvent, check, instant_ms, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_paths
+from tokledger.sources._files import find_paths, read_regular, strip_bom
+from tokledger.sources._records import MALFORMED, Skips, reason
 
 NAME = "amp"
 Number = int | float | None
@@ -61,6 +69,7 @@ class _Tokens(msgspec.Struct):
     output: Number = None
     cacheReadInputTokens: Number = None
     cacheCreationInputTokens: Number = None
+    total: Number = None
 
 
 class _LedgerEvent(msgspec.Struct):
@@ -72,7 +81,7 @@ class _LedgerEvent(msgspec.Struct):
 
 
 class _Ledger(msgspec.Struct):
-    events: list[_LedgerEvent] | None = None
+    events: list[msgspec.Raw] | None = None
 
 
 class _Usage(msgspec.Struct):
@@ -83,6 +92,7 @@ class _Usage(msgspec.Struct):
     cacheCreationInputTokens: Number = None
     cacheReadInputTokens: Number = None
     totalInputTokens: Number = None
+    totalTokens: Number = None
 
 
 class _Message(msgspec.Struct):
@@ -94,11 +104,13 @@ class _Message(msgspec.Struct):
 class _Thread(msgspec.Struct):
     id: str | None = None
     created: Number = None
-    messages: list[_Message] | None = None
+    messages: list[msgspec.Raw] | None = None
     usageLedger: _Ledger | None = None
 
 
 _decode = msgspec.json.Decoder(_Thread).decode
+_decode_message = msgspec.json.Decoder(_Message).decode
+_decode_event = msgspec.json.Decoder(_LedgerEvent).decode
 
 
 def root(env: Env) -> Path:
@@ -115,15 +127,19 @@ def discover(env: Env) -> Discovery:
 def _count(value: Number) -> int:
     if value is None:
         return 0
-    if value < 0 or value != int(value):
-        raise ValueError(f"bad token count {value!r}")
-    return int(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise Skip("wrong field type")
+    if value < 0:
+        raise Skip("negative token count")
+    if value != int(value):
+        raise Skip("wrong field type")
+    return token_count(int(value))
 
 
 def _utc(value: datetime | None, fallback: datetime | None) -> datetime:
     if value is None:
         if fallback is None:
-            raise ValueError("no timestamp")
+            raise Skip("no timestamp")
         return fallback
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -133,6 +149,8 @@ def _message_tokens(usage: _Usage) -> tuple[int, int, int, int]:
     write, read = _count(usage.cacheCreationInputTokens), _count(usage.cacheReadInputTokens)
     if usage.totalInputTokens is not None and _count(usage.totalInputTokens) == inp and write + read:
         inp = max(inp - write - read, 0)
+    if not (inp or out or write or read) and _count(usage.totalTokens):
+        raise Skip("only a total")
     return inp, out, write, read
 
 
@@ -140,19 +158,28 @@ def _has_cache(tokens: _Tokens) -> bool:
     return tokens.cacheCreationInputTokens is not None or tokens.cacheReadInputTokens is not None
 
 
-def _events(thread: _Thread, fallback_id: str) -> list[UsageEvent]:
-    tid = thread.id or fallback_id
-    created = datetime.fromtimestamp(thread.created / 1000, UTC) if thread.created else None
-    assistant = {
-        str(m.messageId): m.usage for m in thread.messages or () if m.role == "assistant" and m.usage
-    }
-    rows: list[tuple[str, datetime, str | None, tuple[int, int, int, int]]] = []
-    ledger = thread.usageLedger.events if thread.usageLedger else None
-    if ledger:
-        # A message's cache figures go to one event only, and never to a second event when another
-        # event for the same message already reports its own.
-        used = {str(ev.toMessageId) for ev in ledger if ev.tokens and _has_cache(ev.tokens)}
-        for ev in ledger:
+def _decoded(raws: list[msgspec.Raw] | None, decode, skips: Skips) -> list:
+    out = []
+    for raw in raws or ():
+        try:
+            out.append(decode(raw))
+        except MALFORMED as exc:
+            skips.add(exc)
+    return out
+
+
+Row = tuple[str, datetime, str | None, tuple[int, int, int, int]]
+
+
+def _ledger_rows(tid: str, ledger: list[_LedgerEvent], messages: list[_Message], created: datetime | None,
+                 skips: Skips) -> list[Row]:  # fmt: skip
+    assistant = {str(m.messageId): m.usage for m in messages if m.role == "assistant" and m.usage}
+    # A message's cache figures go to one event only, and never to a second event when another
+    # event for the same message already reports its own.
+    used = {str(ev.toMessageId) for ev in ledger if ev.tokens and _has_cache(ev.tokens)}
+    rows: list[Row] = []
+    for ev in ledger:
+        try:
             tokens = ev.tokens or _Tokens()
             inp, out = _count(tokens.input), _count(tokens.output)
             write, read = _count(tokens.cacheCreationInputTokens), _count(tokens.cacheReadInputTokens)
@@ -162,30 +189,73 @@ def _events(thread: _Thread, fallback_id: str) -> list[UsageEvent]:
                 if usage is not None and target not in used:
                     used.add(target)
                     write, read = _count(usage.cacheCreationInputTokens), _count(usage.cacheReadInputTokens)
+            if not (inp or out or write or read) and _count(tokens.total):
+                raise Skip("only a total")
             timestamp = _utc(ev.timestamp, created)
-            key = f"{tid}:event:{ev.id}" if ev.id else f"{tid}:to:{target}@{timestamp.isoformat()}"
-            rows.append((key, timestamp, ev.model, (inp, out, write, read)))
+        except MALFORMED as exc:
+            skips.add(exc)
+            continue
+        key = f"{tid}:event:{ev.id}" if ev.id else f"{tid}:to:{target}@{timestamp.isoformat()}"
+        rows.append((key, timestamp, ev.model, (inp, out, write, read)))
+    return rows
+
+
+def _message_rows(tid: str, messages: list[_Message], created: datetime | None, skips: Skips) -> list[Row]:
+    rows: list[Row] = []
+    at: dict[str, int] = {}
+    for message in messages:
+        if message.role != "assistant" or message.usage is None:
+            continue
+        usage = message.usage
+        try:
+            timestamp, tokens = _utc(usage.timestamp, created), _message_tokens(usage)
+        except MALFORMED as exc:
+            skips.add(exc)
+            continue
+        if message.messageId is not None:
+            key = f"{tid}:message:{message.messageId}"
+        else:
+            instant = timestamp.isoformat()
+            n = at[instant] = at.get(instant, -1) + 1
+            key = f"{tid}:message@{instant}" + (f"#{n}" if n else "")
+        rows.append((key, timestamp, usage.model, tokens))
+    return rows
+
+
+def _events(thread: _Thread, fallback_id: str, skips: Skips) -> list[UsageEvent]:
+    tid = thread.id or fallback_id
+    try:
+        created = instant_ms(thread.created) if thread.created else None
+    except Skip:
+        created = None
+    messages = _decoded(thread.messages, _decode_message, skips)
+    ledger = _decoded(thread.usageLedger.events, _decode_event, skips) if thread.usageLedger else []
+    if ledger or (thread.usageLedger and thread.usageLedger.events):
+        rows = _ledger_rows(tid, ledger, messages, created, skips)
     else:
-        for message in thread.messages or ():
-            if message.role == "assistant" and message.usage is not None:
-                usage = message.usage
-                key = f"{tid}:message:{message.messageId}"
-                rows.append((key, _utc(usage.timestamp, created), usage.model, _message_tokens(usage)))
-    return [
-        UsageEvent(source=NAME, key=key, timestamp=timestamp, model=model or "unknown", input_tokens=inp,
-                   output_tokens=out, cache_write_tokens=write, cache_read_tokens=read, session_id=tid)
-        for key, timestamp, model, (inp, out, write, read) in rows
-        if inp or out or write or read
-    ]  # fmt: skip
+        rows = _message_rows(tid, messages, created, skips)
+    events = []
+    for key, timestamp, model, (inp, out, write, read) in rows:
+        if not (inp or out or write or read):
+            continue
+        event = UsageEvent(source=NAME, key=key, timestamp=timestamp, model=model or "unknown", input_tokens=inp,
+                           output_tokens=out, cache_write_tokens=write, cache_read_tokens=read, session_id=tid)  # fmt: skip
+        try:
+            events.append(check(event))
+        except Skip as exc:
+            skips.add(exc)
+    return events
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:
-    data = path.read_bytes()
+    data = read_regular(path)
+    skips = Skips()
     try:
-        events = _events(_decode(data), path.stem)
-    except (msgspec.DecodeError, msgspec.ValidationError, ValueError, OverflowError):
-        return ParseResult(events=[], end_offset=len(data), skipped=1)
-    return ParseResult(events=events, end_offset=len(data))
+        thread = _decode(strip_bom(data))
+        events = _events(thread, path.stem, skips)
+    except MALFORMED as exc:
+        return ParseResult(events=[], end_offset=len(data), reasons={reason(exc): 1})
+    return ParseResult(events=events, end_offset=len(data), reasons=skips)
 
 
 SOURCE = Source(

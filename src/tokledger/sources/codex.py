@@ -24,15 +24,33 @@ Token semantics (OpenAI convention: cache and reasoning are inside the totals)
     ``reasoning_output_tokens`` (clamped to output); no cache writes. Totals serve only to detect change.
 
 Delta rule, in line order
-    The model is the one of the latest ``turn_context`` (it can change mid-session); with none, the event
-    is recorded with model "unknown" — unpriced and visible in reports — rather than ccusage's guess of
-    "gpt-5", which can be wrong by an order of magnitude. ``info: null`` (rate-limit-only events, the first
+    The model is the one of the latest ``turn_context`` (it can change mid-session); a ``token_count``
+    before the first ``turn_context`` takes the model of the turn that follows (as tokscale does), and
+    only when no turn follows in the whole file is it recorded with model "unknown" — unpriced and visible
+    in reports — rather than ccusage's guess of "gpt-5", which can be wrong by an order of magnitude. ``info: null`` (rate-limit-only events, the first
     event of a session) adds nothing. An event whose cumulative total equals the previous one adds nothing
     even when it carries ``last_token_usage``: Codex re-emits totals at turn start and on UI and rate-limit
     refreshes (ccusage #884, #1288). Otherwise the increment is ``last_token_usage``, else the difference
     of the totals (floored at 0). A total that moved backwards by at most 2 % or one increment is a stale
     snapshot and is skipped (as tokscale does); a larger drop is a counter reset and counts. All-zero
     increments are dropped. Each event is dated by its ``token_count`` line.
+
+Forked and spawned sessions: only the child's own turns
+    A fork (``forked_from_id``) or spawned subagent (``source.subagent.thread_spawn.parent_thread_id``)
+    begins by replaying its ancestors' history: their ``session_meta`` lines, turns and ``token_count``
+    events, which hold the parent's usage, not the child's (one case adds 750M tokens). Everything up to
+    the child's first own ``turn_context`` is inherited and adds nothing; the largest cumulative totals seen
+    there are the inherited baseline, and a later ``token_count`` whose totals are all within it is a
+    replayed parent row and adds nothing either (tokscale's
+    ``test_forked_child_ignores_inherited_records_before_turn_context``,
+    ``test_forked_child_ignores_replayed_parent_rows_after_turn_context`` and
+    ``test_forked_child_submit_cap_regression_skips_large_inherited_cache_replays``; ccusage's Codex loader
+    skips the same replay). Once an ancestor's ``session_meta`` has been replayed, a ``turn_context`` is the
+    child's own when its ``turn_id`` (a UUID v7) was minted in or after the millisecond of the child's id;
+    in that same millisecond only for a user fork (``thread_source`` "user") or a turn a ``task_started``
+    announced (tokscale's ``forked_child_turn_starts_own_session``); and, for a ``turn_context`` without
+    a UUID v7 ``turn_id``, when it lies past the wall-clock second in which the child's ``session_meta``
+    was written — the replay is written in one burst at the fork (ccusage's fallback).
 
 Identity, forks and copies
     Key: the lineage root and the cumulative ``total_token_usage`` counters (input, cached, output,
@@ -43,9 +61,9 @@ Identity, forks and copies
     (ccusage #988, #1218, #1349, #1370). The lineage root is found by following ``forked_from_id`` /
     ``parent_thread_id`` through the session metas the file holds, up to the first one it does not hold;
     the parent's own file finds the same root, so a replayed event has the key of its original and the
-    ledger keeps one record, dated and attributed by the earlier (original) copy. Events after the fork
-    continue the counters from the inherited totals, so they never meet the parent's. When the parent's
-    rollout was never on this machine, the replay counts once, dated at the fork. Archived and active
+    ledger keeps one record, dated and attributed by the earlier (original) copy, when a replay is not
+    recognised as one. Events after the fork continue the counters from the inherited totals, so they
+    never meet the parent's. Archived and active
     copies (and the same session read from two homes) share session id and counters, hence keys. A
     ``token_count`` without totals is keyed by its timestamp and increment.
 
@@ -53,13 +71,14 @@ Reading incrementally
     Rollouts are append-only and read from the checkpoint offset. The delta rule and the lineage need
     the state of the earlier lines (latest model, previous totals, session metas), so a read that starts
     mid-file first passes over the bytes before the offset, handing on only lines that name
-    ``session_meta``, ``turn_context`` or ``token_count`` and decoding nothing else: a byte search at disk
+    ``session_meta``, ``turn_context``, ``task_started`` or ``token_count`` and decoding nothing else: a byte search at disk
     speed, much cheaper than re-reading the file and merging every event of it again.
 
 Project and session
     Session = the file's first ``session_meta`` id (a fork's own; replayed metas never replace it), else
     the file name. Project = that meta's ``cwd``, else the latest ``turn_context`` ``cwd``. Provider hint =
-    ``model_provider`` (default "openai"). Malformed usage lines are skipped and counted.
+    ``model_provider`` (default "openai"). Malformed usage lines are skipped and counted with their
+    reason; a byte-order mark before the first ``session_meta`` is not part of it.
 """
 
 from __future__ import annotations
@@ -72,14 +91,14 @@ from typing import Any
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge, token_count
+from tokledger.events import FUTURE, UsageEvent, check, merge, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
-from tokledger.sources._jsonl import CHUNK, MAX_LINE, ScanState, scan
+from tokledger.sources._files import BOM, find_files, open_regular
+from tokledger.sources._jsonl import CHUNK, MAX_LINE, ScanState, lines_of, scan
+from tokledger.sources._records import MALFORMED, Skips
 
 NAME = "codex"
-_MARKS = (b"token_count", b"turn_context", b"session_meta")
-_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, TypeError)
+_MARKS = (b"token_count", b"turn_context", b"session_meta", b"task_started")
 
 
 class _Envelope(msgspec.Struct):
@@ -98,6 +117,7 @@ class _Meta(msgspec.Struct):
     model_provider: str | None = None
     forked_from_id: str | None = None
     source: Any = None
+    thread_source: str | None = None
     git: _Git | None = None
 
 
@@ -106,6 +126,7 @@ class _ModelMeta(msgspec.Struct):
 
 
 class _TurnContext(msgspec.Struct):
+    turn_id: str | None = None
     model: str | None = None
     model_name: str | None = None
     metadata: _ModelMeta | None = None
@@ -135,6 +156,7 @@ class _Info(msgspec.Struct):
 class _Event(msgspec.Struct):
     type: str | None = None
     info: _Info | None = None
+    turn_id: str | None = None
 
 
 _decode_envelope = msgspec.json.Decoder(_Envelope).decode
@@ -167,6 +189,50 @@ def _parent(meta: _Meta) -> str | None:
     return parent if isinstance(parent, str) and parent else None
 
 
+def _v7_ms(value: str | None) -> int | None:
+    """The millisecond a UUID v7 was minted in (its first 48 bits), else None."""
+    parts = value.split("-") if isinstance(value, str) else []
+    if [len(p) for p in parts] != [8, 4, 4, 4, 12] or not parts[2].startswith("7"):
+        return None
+    try:
+        return int(parts[0] + parts[1], 16)
+    except ValueError:
+        return None
+
+
+class _Fork:
+    """A forked or spawned child's replay of its ancestors, while it lasts (see the module docstring)."""
+
+    def __init__(self, meta: _Meta, second: datetime | None):
+        self.child_ms = _v7_ms(meta.id)
+        self.user = meta.thread_source == "user"
+        self.second = second.replace(microsecond=0) if second else None
+        self.replaying = True
+        self.ancestor_seen = False
+        self.announced: set[str] = set()
+        self.baseline: tuple[int, ...] | None = None
+
+    def own_turn(self, turn: _TurnContext, timestamp: datetime | None) -> bool:
+        if not self.ancestor_seen:
+            return True
+        turn_ms = _v7_ms(turn.turn_id)
+        if turn_ms is not None and self.child_ms is not None:
+            if turn_ms != self.child_ms:
+                return turn_ms > self.child_ms
+            return self.user or turn.turn_id in self.announced
+        if self.second is None or timestamp is None:
+            return True
+        return timestamp.replace(microsecond=0) > self.second
+
+    def inherit(self, total: tuple[int, ...]) -> None:
+        base = self.baseline
+        self.baseline = total if base is None else tuple(max(a, b) for a, b in zip(base, total, strict=True))
+
+    def within(self, total: tuple[int, ...]) -> bool:
+        base = self.baseline
+        return base is not None and all(t <= b for t, b in zip(total[:4], base[:4], strict=True))
+
+
 class _Reader:
     """The state of one rollout as its lines go by, and the events found after the start offset."""
 
@@ -177,7 +243,10 @@ class _Reader:
         self.model: str | None = None
         self.turn_cwd: str | None = None
         self.prev: tuple[int, ...] | None = None
+        self.fork: _Fork | None = None
         self.found: list[tuple[tuple, UsageEvent]] = []
+        self.pending: list[UsageEvent] = []  # found before the first turn_context: the model comes later
+        self.latest = datetime.now(UTC) + FUTURE
 
     def feed(self, raw: bytes, collect: bool) -> None:
         if not raw.isascii():
@@ -185,29 +254,53 @@ class _Reader:
         line = _decode_envelope(raw)
         if not line.payload:
             return
+        fork = self.fork
         if line.type == "session_meta":
             meta = _decode_meta(line.payload)
             if meta.id:
                 self.links.setdefault(meta.id, _parent(meta))
-                self.own = self.own or meta
+                if self.own is None:
+                    self.own = meta
+                    if _parent(meta):
+                        self.fork = _Fork(meta, line.timestamp)
+                elif fork is not None and fork.replaying and meta.id != self.own.id:
+                    fork.ancestor_seen = True
         elif line.type == "turn_context":
             turn = _decode_turn(line.payload)
+            if fork is not None and fork.replaying:
+                if not fork.own_turn(turn, line.timestamp):
+                    return
+                fork.replaying = False
+                self.prev = fork.baseline
             named = turn.model or turn.model_name or (turn.metadata.model if turn.metadata else None)
             self.model = named or self.model
             self.turn_cwd = turn.cwd or self.turn_cwd
+            if self.model:
+                for event in self.pending:
+                    event.model = self.model
+                self.pending.clear()
         elif line.type == "event_msg":
             event = _decode_event(line.payload)
-            if event.type == "token_count" and event.info is not None:
+            if event.type == "task_started" and fork is not None and fork.replaying and event.turn_id:
+                fork.announced.add(event.turn_id)
+            elif event.type == "token_count" and event.info is not None:
                 self._token_count(line.timestamp, event.info, collect)
 
     def _token_count(self, timestamp: datetime | None, info: _Info, collect: bool) -> None:
         last = _counts(info.last_token_usage) if info.last_token_usage is not None else None
+        fork = self.fork
         if info.total_token_usage is None:
-            if last is None:
+            if last is None or (fork is not None and fork.replaying):
                 return
             increment, ident = last, ("at",)
         else:
             total = _counts(info.total_token_usage)
+            if fork is not None:
+                if fork.replaying:
+                    fork.inherit(total)
+                    return
+                if fork.within(total):
+                    return  # a replayed parent row after the child's first turn
             prev = self.prev
             if total == prev:
                 return
@@ -226,11 +319,15 @@ class _Reader:
             raise ValueError("token_count without a timestamp")
         inp, cached, out, reasoning, _ = increment
         cached = min(cached, inp)
-        self.found.append((ident, UsageEvent(
+        event = UsageEvent(
             source=NAME, key="", timestamp=timestamp if timestamp.tzinfo else timestamp.replace(tzinfo=UTC),
             model=self.model or "unknown", input_tokens=inp - cached, cache_read_tokens=cached,
             output_tokens=out, reasoning_tokens=min(reasoning, out),
-        )))  # fmt: skip
+        )  # fmt: skip
+        check(event, self.latest)
+        if self.model is None:
+            self.pending.append(event)
+        self.found.append((ident, event))
 
     def root(self) -> str:
         node = self.own.id if self.own else self.path.stem
@@ -265,13 +362,17 @@ def _earlier_lines(path: Path, end: int) -> Iterator[bytes]:
     Lines are located from the marks (a byte search per mark), so the bulk of a rollout — tool output and
     messages — is never split into lines or copied.
     """
-    with open(path, "rb") as f:
-        carry, left, discarding = b"", end, False
+    with open_regular(path) as f:
+        carry, left, discarding, first = b"", end, False, True
         while left > 0:
             chunk = f.read(min(CHUNK, left))
             if not chunk:
                 return
             left -= len(chunk)
+            chunk = lines_of(chunk)
+            if first and chunk.startswith(BOM):
+                chunk = b" " * len(BOM) + chunk[len(BOM) :]
+            first = False
             if discarding:  # the rest of an oversized line
                 nl = chunk.find(b"\n")
                 if nl < 0:
@@ -297,19 +398,26 @@ def parse(path: Path, start: int = 0) -> ParseResult:
     for raw in _earlier_lines(path, start) if start else ():
         try:
             reader.feed(raw, collect=False)
-        except _ERRORS:
+        except MALFORMED:
             continue  # counted when it was first read
     state = ScanState(end_offset=start)
-    skipped = 0
+    skips = Skips()
     for raw in scan(path, start, b'"type"', state):
-        if not any(mark in raw for mark in _MARKS):
+        if not (
+            b"token_count" in raw
+            or b"turn_context" in raw
+            or b"session_meta" in raw
+            or b"task_started" in raw
+        ):
             continue
         try:
             reader.feed(raw, collect=True)
-        except _ERRORS:
+        except MALFORMED as exc:
             if not state.at_tail:
-                skipped += 1
-    return ParseResult(events=reader.events(), end_offset=state.end_offset, skipped=skipped + state.oversized)
+                skips.add(exc)
+    if state.oversized:
+        skips.add("line over 32 MiB", state.oversized)
+    return ParseResult(events=reader.events(), end_offset=state.end_offset, reasons=skips)
 
 
 def homes(env: Env) -> tuple[list[Path], list[str]]:

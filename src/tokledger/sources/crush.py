@@ -37,8 +37,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import Skip, UsageEvent, check, logged_cost
 from tokledger.sources import Discovery, ParseResult, Source
+from tokledger.sources._files import read_text
+from tokledger.sources._records import MALFORMED, Skips
 from tokledger.sources._sqlite import columns, read_only
 
 NAME = "crush"
@@ -54,11 +56,12 @@ def discover(env: Env) -> Discovery:
     index = data_dir(env) / "projects.json"
     notices: list[str] = []
     files: list[Path] = []
+    text = read_text(index)
     try:
-        projects = json.loads(index.read_text("utf-8")).get("projects") or []
-    except FileNotFoundError:
-        projects = []
-    except (OSError, ValueError, AttributeError) as exc:
+        projects = (json.loads(text).get("projects") or []) if text is not None else []
+        if not isinstance(projects, list):
+            raise TypeError("not a list of projects")
+    except (*MALFORMED, AttributeError) as exc:
         notices.append(f"{index}: unreadable project list ({exc})")
         projects = []
     for project in projects:
@@ -96,7 +99,7 @@ def _models(conn) -> dict[str, tuple[str | None, str | None]]:
 def parse(path: Path, start: int = 0) -> ParseResult:
     project = str(path.parent.parent) if path.parent.name == ".crush" else None
     events: list[UsageEvent] = []
-    skipped = 0
+    skips = Skips()
     with read_only(path) as conn:
         present = columns(conn, "sessions")
         if {"id", "cost", "created_at"} <= present:
@@ -107,21 +110,20 @@ def parse(path: Path, start: int = 0) -> ParseResult:
                 if parent_id:
                     continue
                 try:
-                    if not isinstance(cost, int | float) or cost < 0:
-                        raise ValueError("bad cost")
-                    when = _timestamp(created)
-                except ValueError:
-                    skipped += 1
-                    continue
-                if cost == 0:
-                    continue
-                model, provider = models.get(session_id, (None, None))
-                events.append(UsageEvent(
-                    source=NAME, key=str(session_id), timestamp=when, model=model or "unknown",
-                    session_id=str(session_id), project=project, provider=provider or None,
-                    logged_cost_usd=Decimal(repr(float(cost))),
-                ))  # fmt: skip
-    return ParseResult(events=events, end_offset=path.stat().st_size, skipped=skipped)
+                    if not isinstance(cost, int | float):
+                        raise Skip("wrong field type")
+                    amount = logged_cost(Decimal(repr(float(cost))))
+                    if not amount:
+                        continue
+                    model, provider = models.get(session_id, (None, None))
+                    events.append(check(UsageEvent(
+                        source=NAME, key=str(session_id), timestamp=_timestamp(created), model=model or "unknown",
+                        session_id=str(session_id), project=project, provider=provider or None,
+                        logged_cost_usd=amount,
+                    )))  # fmt: skip
+                except MALFORMED as exc:
+                    skips.add(exc)
+    return ParseResult(events=events, end_offset=path.stat().st_size, reasons=skips)
 
 
 SOURCE = Source(

@@ -31,7 +31,8 @@ Identity and duplicates
     wins". Both kinds of file are re-read whole when changed (the source is not append-only: the JSONL
     files are small, and re-reading keeps the last-wins rule inside one parse). ``$rewindTo`` is ignored:
     rewound messages were billed, so they stay. A message without ``tokens``, or with all zero, adds
-    nothing. Each message is dated by its ``timestamp``; the model is taken per message (a session can
+    nothing; one whose ``tokens`` carry only a ``total`` cannot be split into categories and is skipped
+    and counted ("only a total"). Each message is dated by its ``timestamp``; the model is taken per message (a session can
     fall back from pro to flash), "unknown" when absent.
 
 Project and session
@@ -40,7 +41,9 @@ Project and session
     directory, else a registered path whose sha256 is the directory name or ``projectHash`` (old hash
     directories), else the record's first ``directories`` entry, else the directory name. Session =
     ``sessionId``; a subagent chat counts in its parent's session (the ``chats/<parentSessionId>/``
-    directory name). Malformed messages and lines are skipped and counted.
+    directory name). Malformed messages and lines are skipped and counted with their reason; a
+    byte-order mark before a document or its first line is not part of it, and ``projects.json`` and
+    ``.project_root`` are read only when they are regular files.
 """
 
 from __future__ import annotations
@@ -53,13 +56,13 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, token_count
+from tokledger.events import Skip, UsageEvent, check, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_files, read_regular, read_text, strip_bom
 from tokledger.sources._jsonl import ScanState, scan
+from tokledger.sources._records import MALFORMED, Skips
 
 NAME = "gemini"
-_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, TypeError)
 
 
 class _Tokens(msgspec.Struct):
@@ -114,6 +117,8 @@ def _event(m: _Message) -> UsageEvent | None:
         token_count(t.tool),
     )
     if not (inp or cached or out or thoughts or tool):
+        if t.total:
+            raise Skip("only a total")
         return None
     if not m.id or m.timestamp is None:
         raise ValueError("message without id or timestamp")
@@ -121,10 +126,10 @@ def _event(m: _Message) -> UsageEvent | None:
         cached = min(cached, inp)
         inp -= cached
     timestamp = m.timestamp if m.timestamp.tzinfo else m.timestamp.replace(tzinfo=UTC)
-    return UsageEvent(
+    return check(UsageEvent(
         source=NAME, key=m.id, timestamp=timestamp, model=m.model or "unknown", provider="google",
         input_tokens=inp + tool, cache_read_tokens=cached, output_tokens=out + thoughts, reasoning_tokens=thoughts,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def _chats_dir(path: Path) -> Path | None:
@@ -137,18 +142,15 @@ def _chats_dir(path: Path) -> Path | None:
 def _project(project_dir: Path, meta: _Meta) -> str:
     registry: dict[str, str] = {}
     try:
-        doc = json.loads((project_dir.parent.parent / "projects.json").read_text(encoding="utf-8"))
+        doc = json.loads(read_text(project_dir.parent.parent / "projects.json") or "{}")
         for root, slug in doc.get("projects", {}).items():
             registry[str(slug)] = root
             registry[hashlib.sha256(root.encode()).hexdigest()] = root
-    except (OSError, ValueError, AttributeError):
+    except (*MALFORMED, AttributeError):
         pass
     if project_dir.name in registry:
         return registry[project_dir.name]
-    try:
-        marker = (project_dir / ".project_root").read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        marker = ""
+    marker = (read_text(project_dir / ".project_root") or "").strip()
     if marker:
         return marker
     if meta.projectHash in registry:
@@ -156,25 +158,26 @@ def _project(project_dir: Path, meta: _Meta) -> str:
     return meta.directories[0] if meta.directories else project_dir.name
 
 
-def _messages(path: Path, start: int) -> tuple[_Meta, list[UsageEvent], int, int]:
-    """The file's metadata, its events (last copy of each message), end offset and malformed count."""
+def _messages(path: Path, start: int) -> tuple[_Meta, list[UsageEvent], int, Skips]:
+    """The file's metadata, its events (last copy of each message), end offset and skipped records."""
     found: dict[str, UsageEvent] = {}
-    skipped = 0
+    skips = Skips()
     if path.suffix == ".json":
-        data = path.read_bytes()
+        raw_doc = read_regular(path)
         try:
-            doc = _decode_document(data)
-        except _ERRORS:
-            return _Meta(), [], len(data), 1
+            doc = _decode_document(strip_bom(raw_doc))
+        except MALFORMED as exc:
+            skips.add(exc)
+            return _Meta(), [], len(raw_doc), skips
         for raw in doc.messages:
             try:
                 event = _event(_decode_message(raw))
-            except _ERRORS:
-                skipped += 1
+            except MALFORMED as exc:
+                skips.add(exc)
                 continue
             if event is not None:
                 found[event.key] = event
-        return doc, list(found.values()), len(data), skipped
+        return doc, list(found.values()), len(raw_doc), skips
     meta = _Meta()
     state = ScanState(end_offset=start)
     for raw in scan(path, start, b"{", state):
@@ -185,9 +188,9 @@ def _messages(path: Path, start: int) -> tuple[_Meta, list[UsageEvent], int, int
                 raw.decode("utf-8")
             line = _decode_line(raw)
             event = _event(line)
-        except _ERRORS:
+        except MALFORMED as exc:
             if not state.at_tail:
-                skipped += 1
+                skips.add(exc)
             continue
         for update in (line, line.set):
             if update is not None:
@@ -196,11 +199,13 @@ def _messages(path: Path, start: int) -> tuple[_Meta, list[UsageEvent], int, int
                 meta.directories = update.directories or meta.directories
         if event is not None:
             found[event.key] = event
-    return meta, list(found.values()), state.end_offset, skipped + state.oversized
+    if state.oversized:
+        skips.add("line over 32 MiB", state.oversized)
+    return meta, list(found.values()), state.end_offset, skips
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:
-    meta, events, end, skipped = _messages(path, start)
+    meta, events, end, skips = _messages(path, start)
     chats = _chats_dir(path)
     session = meta.sessionId or path.stem
     parent = path.parent.name if chats is not None and path.parent != chats else None
@@ -208,7 +213,7 @@ def parse(path: Path, start: int = 0) -> ParseResult:
     for event in events:  # one per message id already
         event.key = f"{session}:{event.key}"
         event.session_id, event.project = parent or session, project
-    return ParseResult(events=events, end_offset=end, skipped=skipped)
+    return ParseResult(events=events, end_offset=end, reasons=skips)
 
 
 def root(env: Env) -> Path:

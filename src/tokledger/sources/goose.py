@@ -18,11 +18,15 @@ Records
     ``input_tokens`` / ``output_tokens`` are the *last provider call* only; they are used solely when a
     row has no accumulated totals (then the figure is a lower bound for that session).
 
-Token semantics
+Token semantics (estimated)
     input = ``accumulated_input_tokens``, output = ``accumulated_output_tokens``; cache reads, cache writes
-    and reasoning are 0 because goose records none of them. Whether ``accumulated_input_tokens`` contains
-    cached prompt tokens for providers that report cache-inclusive input (OpenAI, Gemini) is not
-    established, so those sessions may be priced as if every prompt token were uncached. The difference
+    and reasoning are 0 because goose keeps none of them apart. ``accumulated_input_tokens`` includes
+    cached tokens: for Anthropic, goose's Anthropic format code (``get_usage`` in
+    ``crates/goose/src/providers/formats/anthropic.rs``) sets a call's input to ``input_tokens`` +
+    ``cache_creation_input_tokens`` + ``cache_read_input_tokens`` ("to show the actual total tokens
+    consumed"), and OpenAI-style providers report cache-inclusive prompt counts themselves. With no split
+    kept, every prompt token is priced as uncached input: cache reads are overpriced (10× at Anthropic)
+    and cache writes underpriced, so the source is marked *estimated*. The difference
     ``accumulated_total_tokens - input - output`` is not interpreted (its meaning is not established).
 
 Identity and duplicates
@@ -37,7 +41,9 @@ Recorded cost
     logged cost; the calculated cost comes from the tokens as for every source.
 
 Project and session
-    Project = ``working_dir``; session = ``id``; provider hint = ``provider_name``.
+    Project = ``working_dir``; session = ``id``; provider hint = ``provider_name``. A row with wrong types
+    or impossible values (a count past the bounds, a NaN or negative cost, a date outside the plausible
+    window) is skipped and counted with its reason; the other sessions are kept.
 """
 
 from __future__ import annotations
@@ -50,8 +56,9 @@ from pathlib import Path
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent
+from tokledger.events import Skip, UsageEvent, check, logged_cost, token_count
 from tokledger.sources import Discovery, ParseResult, Source
+from tokledger.sources._records import MALFORMED, Skips
 from tokledger.sources._sqlite import columns, read_only
 
 NAME = "goose"
@@ -95,11 +102,9 @@ def _timestamp(value: object) -> datetime:
 
 
 def _count(value: object) -> int:
-    if value is None:
-        return 0
-    if not isinstance(value, int) or value < 0:
-        raise ValueError(f"bad token count {value!r}")
-    return value
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise Skip("wrong field type")
+    return token_count(value)
 
 
 def _model(raw: object) -> str:
@@ -122,27 +127,32 @@ def _event(row: dict) -> UsageEvent | None:
     else:
         tokens_in, tokens_out = row.get("input_tokens"), row.get("output_tokens")
     cost = row.get("accumulated_cost")
-    logged = Decimal(repr(float(cost))) if isinstance(cost, int | float) and cost > 0 else None
+    if cost is not None and not isinstance(cost, int | float):
+        raise Skip("wrong field type")
+    logged = logged_cost(Decimal(repr(float(cost)))) if cost is not None else None
+    logged = logged if logged else None
     input_tokens, output_tokens = _count(tokens_in), _count(tokens_out)
     if input_tokens == output_tokens == 0 and logged is None:
         return None
-    return UsageEvent(
-        source=NAME,
-        key=str(row["id"]),
-        timestamp=_timestamp(row.get("created_at")),
-        model=_model(row.get("model_config_json")),
-        input_tokens=input_tokens,
-        output_tokens=output_tokens,
-        session_id=str(row["id"]),
-        project=row.get("working_dir") or None,
-        provider=row.get("provider_name") or None,
-        logged_cost_usd=logged,
+    return check(
+        UsageEvent(
+            source=NAME,
+            key=str(row["id"]),
+            timestamp=_timestamp(row.get("created_at")),
+            model=_model(row.get("model_config_json")),
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            session_id=str(row["id"]),
+            project=row.get("working_dir") or None,
+            provider=row.get("provider_name") or None,
+            logged_cost_usd=logged,
+        )
     )
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:
     events: list[UsageEvent] = []
-    skipped = 0
+    skips = Skips()
     with read_only(path) as conn:
         present = [c for c in _WANTED if c in columns(conn, "sessions")]
         if "id" in present:
@@ -150,18 +160,18 @@ def parse(path: Path, start: int = 0) -> ParseResult:
             for values in cursor:
                 try:
                     event = _event(dict(zip(present, values, strict=True)))
-                except (ValueError, TypeError):
-                    skipped += 1
+                except MALFORMED as exc:
+                    skips.add(exc)
                     continue
                 if event is not None:
                     events.append(event)
-    return ParseResult(events=events, end_offset=path.stat().st_size, skipped=skipped)
+    return ParseResult(events=events, end_offset=path.stat().st_size, reasons=skips)
 
 
 SOURCE = Source(
     name=NAME,
     title="Goose",
-    accuracy="exact",
+    accuracy="estimated",
     discover=discover,
     parse=parse,
     append_only=False,

@@ -50,8 +50,9 @@ import msgspec
 from tokledger.env import Env
 from tokledger.events import UsageEvent, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_files, read_text
 from tokledger.sources._jsonl import read_events
+from tokledger.sources._records import MALFORMED
 
 NAME = "kimi"
 WIRE = "wire.jsonl"
@@ -126,11 +127,13 @@ def configured_model(home: Path | None) -> str:
         return "unknown"
     config: dict = {}
     try:
-        config = tomllib.loads((home / "config.toml").read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        config = tomllib.loads(read_text(home / "config.toml") or "")
+    except (*MALFORMED, tomllib.TOMLDecodeError):
+        config = {}
+    if not config:
         try:
-            config = json.loads((home / "config.json").read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
+            config = json.loads(read_text(home / "config.json") or "{}")
+        except MALFORMED:
             return "unknown"
     alias = config.get("default_model") if isinstance(config, dict) else None
     models = config.get("models") if isinstance(config, dict) else None

@@ -31,7 +31,15 @@ Token semantics (already disjoint)
 
 Identity and duplicates
     Key: the message id (``msg_…``), the same in the JSON storage, the database and every channel database,
-    so a message present in several stores counts once. Files and databases are rewritten as a message
+    so a message present in several stores counts once. ``Session.fork``
+    (``packages/opencode/src/session/index.ts``) copies every message of the forked session under a new id
+    and session, with ``time``, ``tokens``, ``cost``, ``modelID`` and ``providerID`` copied verbatim: keyed
+    on the id, a fork would count twice. As tokscale does, copies are recognised by their content: assistant
+    messages of one database with the same fingerprint — ``time.created``, ``time.completed``, model,
+    provider, every token count and the cost — are one request, keyed by the smallest id among them (the
+    original: ids ascend with time, and the copies are minted at the fork) and attributed to its session;
+    the others are non-primary copies of it. A forked session's own later messages have their own
+    fingerprints and count normally. Copies in the JSON storage (one file per message) are not matched. Files and databases are rewritten as a message
     streams; each is re-read whole when it changes, and the ledger keeps the most complete copy. Messages
     with zero tokens and no cost — aborted requests carrying an ``error`` — add nothing. Dated by
     ``time.created`` (the row's ``time_created`` when the JSON has none).
@@ -46,12 +54,17 @@ Project and session
     Session = ``sessionID`` / ``session_id`` (child sessions, ``parent_id``, stay their own sessions).
     Project = ``path.cwd``, else ``path.root``, else the session's ``directory``. A locked database
     becomes a one-line notice and is read again on the next sync.
+
+Skipped
+    A message (a row, or a file) that is malformed — not JSON, wrong types, a ``time_created`` or
+    ``time.created`` out of range, a NaN, negative or huge ``cost`` — is skipped and counted with its
+    reason, and every other message of the database is kept. A message whose ``tokens`` carry only a
+    ``total`` cannot be split into categories: skipped and counted ("only a total").
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,14 +72,13 @@ from typing import Any
 import msgspec
 
 from tokledger.env import Env
-from tokledger.events import UsageEvent, merge, token_count
+from tokledger.events import Skip, UsageEvent, check, instant_ms, logged_cost, merge, token_count
 from tokledger.sources import Discovery, ParseResult, Source
-from tokledger.sources._files import find_files
+from tokledger.sources._files import find_files, read_regular, read_text, strip_bom
+from tokledger.sources._records import MALFORMED, Skips, reason
 from tokledger.sources._sqlite import columns, read_only
 
 NAME = "opencode"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ERRORS = (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError, ValueError, TypeError)
 
 
 class _Cache(msgspec.Struct):
@@ -84,6 +96,7 @@ class _Tokens(msgspec.Struct):
 
 class _Time(msgspec.Struct):
     created: int | float | None = None
+    completed: int | float | None = None
 
 
 class _Path(msgspec.Struct):
@@ -115,22 +128,47 @@ def _event(m: _Message, key: str | None, session: str | None, created_ms: int | 
     t = m.tokens or _Tokens()
     inp, out, reasoning = token_count(t.input), token_count(t.output), token_count(t.reasoning)
     read, write = (token_count(t.cache.read), token_count(t.cache.write)) if t.cache else (0, 0)
-    cost = m.cost if m.cost is not None and m.cost > 0 else None
+    cost = logged_cost(m.cost)
+    cost = cost if cost is not None and cost > 0 else None
     if not (inp or out or reasoning or read or write or cost):
+        if t.total:
+            raise Skip("only a total")
         return None
     if t.total is None or t.total != inp + out + read + write:
         out += reasoning  # reasoning reported beside output (see the module docstring)
     created = m.time.created if m.time and m.time.created is not None else created_ms
-    if not key or created is None:
-        raise ValueError("message without id or creation time")
+    if not key:
+        raise Skip("message without id")
     ref = m.model if isinstance(m.model, dict) else {}
-    return UsageEvent(
-        source=NAME, key=key, timestamp=_EPOCH + timedelta(milliseconds=created),
+    return check(UsageEvent(
+        source=NAME, key=key, timestamp=instant_ms(created),
         model=m.modelID or ref.get("id") or "unknown", provider=m.providerID or ref.get("providerID"),
         input_tokens=inp, output_tokens=out, cache_read_tokens=read, cache_write_tokens=write,
         reasoning_tokens=min(reasoning, out), logged_cost_usd=cost, session_id=session,
         project=(m.path.cwd or m.path.root if m.path else None) or directory,
-    )  # fmt: skip
+    ))  # fmt: skip
+
+
+def _fingerprint(m: _Message, event: UsageEvent) -> tuple | None:
+    """What a ``Session.fork`` copy shares with its original (None: not enough to tell copies apart)."""
+    if not m.time or m.time.created is None or m.time.completed is None:
+        return None
+    e = event
+    return (m.time.created, m.time.completed, e.model, e.provider, e.input_tokens, e.output_tokens,
+            e.reasoning_tokens, e.cache_read_tokens, e.cache_write_tokens, e.logged_cost_usd)  # fmt: skip
+
+
+def _fold_copies(found: list[tuple[UsageEvent, tuple | None]]) -> list[UsageEvent]:
+    """Events of one database with fork copies keyed as their original and marked non-primary."""
+    original: dict[tuple, UsageEvent] = {}
+    for event, fp in found:
+        if fp is not None and (fp not in original or event.key < original[fp].key):
+            original[fp] = event
+    for event, fp in found:
+        first = original.get(fp) if fp is not None else None
+        if first is not None and first is not event:
+            event.key, event.primary = first.key, False
+    return [event for event, _ in found]
 
 
 def _session_directory(storage: Path, session: str | None) -> str | None:
@@ -138,24 +176,26 @@ def _session_directory(storage: Path, session: str | None) -> str | None:
     if not session or not (storage / "session").is_dir():
         return None
     for project in (storage / "session").iterdir():
+        text = read_text(project / f"{session}.json")
         try:
-            info = json.loads((project / f"{session}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            info = json.loads(text) if text is not None else None
+        except ValueError:
             continue
-        return info.get("directory") if isinstance(info, dict) else None
+        if info is not None:
+            return info.get("directory") if isinstance(info, dict) else None
     return None
 
 
 def _parse_file(path: Path) -> ParseResult:
-    data = path.read_bytes()
+    data = read_regular(path)
     try:
-        m = _decode(data)
+        m = _decode(strip_bom(data))
         directory = None
         if m.role == "assistant" and not (m.path and (m.path.cwd or m.path.root)):
             directory = _session_directory(path.parent.parent.parent, m.sessionID)
         event = _event(m, m.id or path.stem, m.sessionID or path.parent.name, None, directory)
-    except _ERRORS:
-        return ParseResult(events=[], end_offset=len(data), skipped=1)
+    except MALFORMED as exc:
+        return ParseResult(events=[], end_offset=len(data), reasons={reason(exc): 1})
     return ParseResult(events=[event] if event else [], end_offset=len(data))
 
 
@@ -175,20 +215,24 @@ def _parse_db(path: Path) -> ParseResult:
         v1 = _rows(conn, "message", "1 = 1")
         v1_sessions = {row[1] for row in v1}
         v2 = [r for r in _rows(conn, "session_message", "type = 'assistant'") if r[1] not in v1_sessions]
-    merged: dict[str, UsageEvent] = {}
-    skipped = 0
+    found: list[tuple[UsageEvent, tuple | None]] = []
+    skips = Skips()
     for rows, assistant in ((v1, False), (v2, True)):
         for key, session, created, data in rows:
             try:
                 raw = data.encode() if isinstance(data, str) else data
-                event = _event(_decode(raw), key, session, created, directories.get(session), assistant)
-            except (*_ERRORS, AttributeError):
-                skipped += 1
+                message = _decode(raw)
+                event = _event(message, key, session, created, directories.get(session), assistant)
+            except MALFORMED as exc:
+                skips.add(exc)
                 continue
             if event is not None:
-                previous = merged.get(event.key)
-                merged[event.key] = event if previous is None else merge(previous, event)
-    return ParseResult(events=list(merged.values()), end_offset=path.stat().st_size, skipped=skipped)
+                found.append((event, _fingerprint(message, event)))
+    merged: dict[str, UsageEvent] = {}
+    for event in _fold_copies(found):
+        previous = merged.get(event.key)
+        merged[event.key] = event if previous is None else merge(previous, event)
+    return ParseResult(events=list(merged.values()), end_offset=path.stat().st_size, reasons=skips)
 
 
 def parse(path: Path, start: int = 0) -> ParseResult:

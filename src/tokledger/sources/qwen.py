@@ -12,14 +12,25 @@ Records
     records as Gemini ``usageMetadata``, next to ``model``. Fields read: ``uuid``, ``sessionId``,
     ``timestamp``, ``type``, ``cwd``, ``gitBranch``, ``model``, ``forkedFrom.messageUuid`` and
     ``usageMetadata.{promptTokenCount, cachedContentTokenCount, candidatesTokenCount, thoughtsTokenCount,
-    toolUsePromptTokenCount}``.
+    toolUsePromptTokenCount, totalTokenCount}``.
 
-Token semantics (Gemini convention: cache inside the prompt, thoughts outside the candidates)
+Token semantics (cache inside the prompt; thoughts beside or inside the candidates)
     input = ``promptTokenCount − cachedContentTokenCount + toolUsePromptTokenCount`` (floored at 0);
-    cache read = ``cachedContentTokenCount``; cache write = 0 (not reported); output =
-    ``candidatesTokenCount + thoughtsTokenCount`` (thoughts are billed as output); reasoning =
+    cache read = ``cachedContentTokenCount``; cache write = 0 (not reported); reasoning =
     ``thoughtsTokenCount``. Counting the cached part twice is the classic bug of other trackers
-    (tokscale #439 for Gemini).
+    (tokscale #439 for Gemini). Output depends on the path the response took, and two conventions share
+    the field names:
+
+    - Gemini's own API counts thoughts beside the candidates (``totalTokenCount`` = prompt + candidates +
+      thoughts + tool prompt): output = candidates + thoughts;
+    - on the OpenAI-compatible path (DashScope, OpenRouter, any ``openai`` auth type) qwen-code's converter
+      (``packages/core/src/core/openaiContentGenerator/converter.ts``) sets ``candidatesTokenCount`` to
+      ``completion_tokens`` — reasoning included —, ``thoughtsTokenCount`` to ``reasoning_tokens`` and
+      ``totalTokenCount`` to ``total_tokens`` = prompt + completion: output = candidates, the thoughts
+      already inside (adding them again would bill 1,300 output tokens where 800 were billed).
+
+    ``totalTokenCount`` tells them apart: equal to prompt + candidates (+ tool prompt) while thoughts are
+    reported, the thoughts are inside; otherwise (or without a total) they are beside, Gemini's rule.
 
 Identity and duplicates
     Key: the record ``uuid``. ``/branch`` copies every record of the source session verbatim into a new
@@ -61,6 +72,7 @@ class _Usage(msgspec.Struct):
     candidatesTokenCount: int | None = None
     thoughtsTokenCount: int | None = None
     toolUsePromptTokenCount: int | None = None
+    totalTokenCount: int | None = None
 
 
 class _Fork(msgspec.Struct):
@@ -101,7 +113,9 @@ def _event(record: _Record) -> UsageEvent | None:
     if record.timestamp is None:
         raise ValueError("no timestamp")
     prompt, cached = token_count(usage.promptTokenCount), token_count(usage.cachedContentTokenCount)
-    thoughts = token_count(usage.thoughtsTokenCount)
+    thoughts, candidates = token_count(usage.thoughtsTokenCount), token_count(usage.candidatesTokenCount)
+    tool = token_count(usage.toolUsePromptTokenCount)
+    inside = thoughts > 0 and usage.totalTokenCount == prompt + candidates + tool and thoughts <= candidates
     fork = record.forkedFrom.messageUuid if record.forkedFrom else None
     uid = fork or record.uuid
     timestamp = record.timestamp if record.timestamp.tzinfo else record.timestamp.replace(tzinfo=UTC)
@@ -110,9 +124,9 @@ def _event(record: _Record) -> UsageEvent | None:
         key=uid or f"{record.sessionId}@{timestamp.isoformat()}",
         timestamp=timestamp,
         model=record.model or "unknown",
-        input_tokens=max(prompt - cached, 0) + token_count(usage.toolUsePromptTokenCount),
-        cache_read_tokens=cached,
-        output_tokens=token_count(usage.candidatesTokenCount) + thoughts,
+        input_tokens=max(prompt - cached, 0) + tool,
+        cache_read_tokens=min(cached, prompt),
+        output_tokens=candidates if inside else candidates + thoughts,
         reasoning_tokens=thoughts,
         session_id=record.sessionId,
         project=record.cwd,

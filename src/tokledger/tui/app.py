@@ -139,6 +139,12 @@ class LiveApp(App[None]):
         at = order.index(self.view.source) if self.view.source in order else 0
         self._set_view(replace(self.view, source=order[(at + 1) % len(order)]))
 
+    def action_billed(self) -> None:
+        from tokledger.tui.billed import BilledScreen
+
+        if not isinstance(self.screen, BilledScreen):
+            self.push_screen(BilledScreen(self.view.days))
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

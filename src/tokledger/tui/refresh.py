@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tokledger.reports import Query, Totals
@@ -91,6 +91,12 @@ class Refresher:
             if not self.query.sources or name in self.query.sources
         ]
 
+    def billed(self, days: int) -> dict:
+        """What the vendors billed over the last ``days`` UTC days (the billed view; never the local logs)."""
+        with self._lock:
+            until = self.clock().astimezone(UTC).date()
+            return self.workspace.billed(since=until - timedelta(days=days - 1), until=until)
+
     def prime(self, progress: ProgressFn | None = None) -> None:
         """Sync with a parser process per core; only while the program has no other thread."""
         with self._lock:
@@ -122,7 +128,8 @@ class Refresher:
                 usage = usage_panels(ledger, query, days=view.days, now=now)
                 cache = _Cache(key, fingerprint, time.monotonic(), usage, self.workspace.sources(), anchor)
             self._cache = cache = replace(cache, anchor=anchor)
-            board = Dashboard(now, query, view.days, cache.usage, active_block(blocks, now), cache.status)
+            board = Dashboard(now, query, view.days, cache.usage, active_block(blocks, now), cache.status,
+                              self.workspace.plan_usage(now))  # fmt: skip
             errors = dict(self.failing)
         return Snapshot(
             board, view, tuple(self.sources), errors, sync, rebuild, time.perf_counter() - started

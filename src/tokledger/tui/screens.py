@@ -39,6 +39,7 @@ HELP = """\
 [b]q[/b] [b]Esc[/b]  quit                   [b]r[/b]  read new usage now
 [b]d[/b] [b]w[/b] [b]m[/b]  trend of 7/30/90 days  [b]s[/b]  all sources, each one, all
 [b]tab[/b]    next panel             [b]?[/b]  this help ([b]Esc[/b] closes it)
+[b]b[/b]      what the vendors billed (per provider and day, per model)
 """
 
 
@@ -53,6 +54,7 @@ class MainScreen(Screen):
         Binding("m", "app.range(90)", "90d"),
         Binding("s", "app.cycle_source", "Source"),
         Binding("question_mark", "app.help", "Help", key_display="?"),
+        Binding("b", "app.billed", "Billed", show=False),
     ]
 
     def compose(self) -> ComposeResult:

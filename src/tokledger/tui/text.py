@@ -7,6 +7,7 @@ import re
 from datetime import datetime
 
 from tokledger.reports import Totals
+from tokledger.reports.format import printable
 from tokledger.reports.render import fmt_cost
 
 LEVELS = " ▁▂▃▄▅▆▇█"
@@ -84,6 +85,8 @@ def bar(value: float, top: float, width: int) -> str:
 
 
 def fit(text: str, width: int) -> str:
+    """``text`` cut to ``width`` columns; control characters (a log's escape sequences) removed first."""
+    text = printable(text)
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
 

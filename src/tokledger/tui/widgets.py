@@ -114,6 +114,9 @@ class SummaryPanel(Panel):
         return table
 
 
+PLAN_SHORT = {"five_hour": "5h", "seven_day": "7d"}
+
+
 class BlockPanel(Panel):
     TITLE = "5h block"
 
@@ -125,8 +128,10 @@ class BlockPanel(Panel):
 
     def draw(self, board: Dashboard, width: int, height: int):
         b = board.block
+        plan = " · ".join(f"{PLAN_SHORT.get(w.window, w.window)} {w.used_percent:.0f}%" for w in board.plan)
         if b is None:
-            return Text("no active block\n(starts with the next request)", style="dim")
+            idle = Text("no active block\n(starts with the next request)", style="dim")
+            return Group(idle, Text(f"plan {plan}")) if plan else idle
         total = int((b.end - b.start).total_seconds()) // 60
         label = f" {duration(b.elapsed_minutes)} of {duration(total)}"
         progress = Text.assemble((bar(b.elapsed_minutes, total, max(1, width - len(label))), "cyan"), label)
@@ -140,6 +145,8 @@ class BlockPanel(Panel):
             table.add_row(
                 "at end", Text(fmt_cost(b.projected_cost), style="bold"), compact(b.projected_tokens)
             )
+        if plan:  # the vendor's own figures, where the block is an estimate
+            table.add_row("plan", plan, "")
         return Group(progress, table)
 
 

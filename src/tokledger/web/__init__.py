@@ -15,7 +15,7 @@ from tokledger.errors import TokledgerError
 from tokledger.web.app import create_app, is_loopback, warm
 from tokledger.web.backend import Backend
 
-__all__ = ["Backend", "create_app", "is_loopback", "listen", "run", "url_of"]
+__all__ = ["Backend", "create_app", "is_loopback", "listen", "new_token", "run", "url_of"]
 
 
 def listen(host: str, port: int) -> socket.socket:
@@ -34,19 +34,28 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket, host: str) -> str:
-    """The address to open in a browser (a wildcard address is reached through loopback)."""
+def url_of(sock: socket.socket, host: str, token: str | None = None) -> str:
+    """The address to open in a browser (a wildcard address is reached through loopback), with the token."""
     port = sock.getsockname()[1]
     name = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
-    return f"http://{f'[{name}]' if ':' in name else name}:{port}/"
+    return f"http://{f'[{name}]' if ':' in name else name}:{port}/" + (f"?token={token}" if token else "")
 
 
-def run(backend: Backend, sock: socket.socket, host: str) -> None:
+def new_token(host: str) -> str | None:
+    """A secret for a dashboard served beyond loopback (None on loopback: the machine's own user only)."""
+    import secrets
+
+    return None if is_loopback(host) else secrets.token_urlsafe(24)
+
+
+def run(backend: Backend, sock: socket.socket, host: str, *, allow_hosts: tuple[str, ...] = (),
+        token: str | None = None) -> None:  # fmt: skip
     """Serve until interrupted; the page's first views are computed in the background meanwhile."""
     import uvicorn
 
     threading.Thread(target=warm, args=(backend,), name="tokledger-warm", daemon=True).start()
-    config = uvicorn.Config(create_app(backend, host=host), log_level="warning", access_log=False)
+    app = create_app(backend, host=host, allow_hosts=allow_hosts, token=token)
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
     try:
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn shuts down on Ctrl+C, then re-raises it

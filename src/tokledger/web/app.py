@@ -3,17 +3,24 @@
 Every ``/api`` answer comes from the report API the command line uses and has the CLI's shape:
 ``/api/<kind>`` (daily, weekly, monthly, session, project, model, today) returns exactly
 ``tokledger <kind> --json``; ``/api/graph`` is ``tokledger graph --json``; ``/api/sources`` is
-``tokledger sources --json``. Query parameters are the CLI's options: ``since``, ``until``, ``year``,
-``source``, ``model``, ``project``, ``host``, ``user``, ``timezone``, ``mode``, ``breakdown`` (true, or
-``source``, ``host``, ``user``; plus ``start_of_week`` for weekly,
+``tokledger sources --json``; ``/api/billed`` is ``tokledger billed --json`` (what the vendors billed,
+apart from the local logs every other view sums). ``/metrics`` is the ledger's totals for a Prometheus to
+scrape, with the names of the daemon's remote write (:mod:`tokledger.exporters.series`). Query parameters
+are the CLI's options: ``since``, ``until``, ``year``, ``source``, ``model``, ``project``, ``host``,
+``user``, ``timezone``, ``mode``, ``breakdown`` (true, or ``source``, ``host``, ``user``; plus
+``start_of_week`` for weekly,
 ``id`` for session, ``session_length``/``token_limit``/``active`` for blocks). A bad value is a 400 with
-``{"error": "..."}``.
+``{"error": "..."}`` (one line, whatever the value); a failure of tokledger itself a 500 of the same shape.
+
+:class:`Guard` keeps other sites out: only known host names are answered, and a dashboard served beyond
+loopback answers only requests that carry its secret token.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
@@ -21,18 +28,19 @@ from pathlib import Path
 import msgspec
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from tokledger.errors import OptionError, TokledgerError
+from tokledger.errors import ConfigError, OptionError, TokledgerError
 from tokledger.reports import KINDS, Query, Totals, today
 from tokledger.reports import graph as graphs
 from tokledger.reports.periods import parse_day
-from tokledger.reports.query import whole_number
+from tokledger.reports.query import YEARS, whole_number
 from tokledger.web.backend import Backend
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("tokledger.web")
 TRUE = ("1", "true", "yes", "on")
 
 
@@ -104,7 +112,7 @@ def _breakdown(value: str) -> str | bool:
 
 def view_graph(backend: Backend, params) -> bytes:
     q = parse_query(backend, params, dated=False)
-    year = whole_number(params.get("year"), "year", 1970, 9999)
+    year = whole_number(params.get("year"), "year", *YEARS)
     breakdown = params.get("breakdown", "1").lower() in TRUE
     day = today(q.tz)
 
@@ -145,7 +153,12 @@ def view_overview(backend: Backend, params) -> bytes:
 
 
 def view_day(backend: Backend, day_text: str, params) -> bytes:
-    day = parse_day(day_text, "day")
+    try:
+        day = parse_day(day_text, "day")
+    except ConfigError as exc:
+        raise OptionError(str(exc)) from None
+    if not YEARS[0] <= day.year <= YEARS[1]:
+        raise OptionError(f"day {day_text[:40]!r}: expected a date from {YEARS[0]} to {YEARS[1]}")
     q = parse_query(backend, {**params, "since": day.isoformat(), "until": day.isoformat(), "year": ""})
 
     def compute():
@@ -163,6 +176,26 @@ def view_sources(backend: Backend, params) -> bytes:
     return backend.cached(("sources",), compute)
 
 
+def view_billed(backend: Backend, params) -> bytes:
+    """``tokledger billed --json``: what the vendors billed (``provider``, ``since``, ``until``: UTC days)."""
+    from tokledger.providers import PROVIDERS
+    from tokledger.reports.query import split_list
+
+    providers = split_list(params.get("provider"))
+    for name in providers:
+        if name not in PROVIDERS:
+            raise OptionError(f"provider: unknown provider {name!r} (known: {', '.join(PROVIDERS)})")
+    since, until = (parse_day(params[n], n) if params.get(n) else None for n in ("since", "until"))
+    if since and until and since > until:
+        raise OptionError(f"since {since} is after until {until}")
+
+    def compute():
+        with backend.reader() as workspace:
+            return _dumps(workspace.billed(providers, since, until))
+
+    return backend.cached(("billed", providers, since, until), compute)
+
+
 def view_blocks(backend: Backend, params) -> bytes:
     from tokledger.reports import render
 
@@ -170,9 +203,12 @@ def view_blocks(backend: Backend, params) -> bytes:
     hours = whole_number(params.get("session_length"), "session_length", 1, 24) or 5
     limit = params.get("token_limit") or None
     if limit != "max" and limit is not None:
-        limit = str(
-            whole_number(limit, "token_limit: expected a whole number of tokens or 'max';", 0, 10**18)
-        )
+        try:
+            limit = str(whole_number(limit, "token_limit", 0, 10**18))
+        except OptionError:
+            raise OptionError(
+                f"token_limit: expected a whole number of tokens or 'max', got {limit[:40]!r}"
+            ) from None
     active = params.get("active", "").lower() in TRUE
     with backend.reader() as workspace:  # depends on the clock: never cached
         report = workspace.blocks(q, hours=hours, token_limit=limit, active_only=active)
@@ -199,6 +235,9 @@ def _api(view):
             body = view(backend, *args, dict(request.query_params))
         except (OptionError, TokledgerError) as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
+        except Exception as exc:  # one line of JSON, like every other answer
+            log.exception("unexpected error answering %s", request.url.path)
+            return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
         return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
     return endpoint
@@ -206,6 +245,29 @@ def _api(view):
 
 def _index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def _metrics(request: Request) -> Response:
+    from tokledger.exporters import metrics
+
+    body, content_type = metrics.render(request.app.state.metrics, request.headers.get("accept", ""))
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
+
+
+def metrics_registry(workspace):
+    """The ``/metrics`` registry over the workspace's totals (and tosage's gauges with ``compat = "tosage"``);
+    each scrape reads the ledger on a connection of its own."""
+    from tokledger.exporters import metrics
+
+    settings = workspace.export_config()
+    tosage = None
+    if settings.prometheus is not None and settings.prometheus.compat == "tosage":
+        from tokledger.exporters.steps import Exporters
+
+        exporters = Exporters(settings, workspace.metric_totals, {}, today=workspace.today_totals,
+                              zone_name=workspace.config.timezone)  # fmt: skip
+        tosage = exporters.tosage_today
+    return metrics.registry(workspace.metric_totals, tosage)
 
 
 def is_loopback(host: str) -> bool:
@@ -223,22 +285,79 @@ def _host_of(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
-class LoopbackOnly:
-    """Answer only requests addressed to a loopback name, so a web page cannot reach the API by DNS rebinding."""
+def own_names(host: str) -> set[str]:
+    """The names and addresses this machine answers to: what a request from the network may address."""
+    import socket
 
-    def __init__(self, app):
+    names = {host.strip("[]").lower()}
+    for name in {socket.gethostname(), socket.getfqdn()}:
+        if not name:
+            continue
+        names.add(name.lower())
+        try:
+            names.update(str(info[4][0]).lower() for info in socket.getaddrinfo(name, None))
+        except OSError:
+            pass
+    return names - {"", "0.0.0.0", "::"}
+
+
+TOKEN_COOKIE = "tokledger_token"
+
+
+class Guard:
+    """Answer only requests addressed to a known host name — loopback names, and when serving beyond loopback
+    the machine's own names and ``--allow-host`` names — so a web page elsewhere cannot reach the API by DNS
+    rebinding; and, with a ``token``, only requests that carry it: as ``?token=`` (which sets a cookie for
+    the page's own requests), the cookie, or ``Authorization: Bearer``."""
+
+    def __init__(self, app, allowed: set[str], token: str | None = None):
         self.app = app
+        self.allowed = {name.lower() for name in allowed}
+        self.token = token
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http":
-            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
-            if not is_loopback(_host_of(host)):
-                await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        host = _host_of(headers.get(b"host", b"").decode("latin-1")).lower()
+        if not (is_loopback(host) or host in self.allowed):
+            await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+            return
+        if self.token is not None:
+            import secrets
+            from urllib.parse import parse_qs
+
+            given = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+            cookie = _cookie(headers.get(b"cookie", b"").decode("latin-1"), TOKEN_COOKIE)
+            bearer = headers.get(b"authorization", b"").decode("latin-1").removeprefix("Bearer ").strip()
+            if not any(
+                secrets.compare_digest(v.encode(), self.token.encode()) for v in (given, cookie, bearer) if v
+            ):
+                response = JSONResponse({"error": "this dashboard needs the token printed by tokledger serve"},
+                                        status_code=403)  # fmt: skip
+                await response(scope, receive, send)
+                return
+            if given and scope["path"] == "/":
+                response = RedirectResponse("/", status_code=303)
+                response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="strict")
+                await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
 
-def create_app(backend: Backend, *, host: str = "127.0.0.1") -> Starlette:
+def _cookie(header: str, name: str) -> str:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return ""
+
+
+def create_app(backend: Backend, *, host: str = "127.0.0.1", allow_hosts: tuple[str, ...] = (),
+               token: str | None = None) -> Starlette:  # fmt: skip
+    """The dashboard app. Bound to loopback it answers loopback names only; bound to another address also the
+    machine's own names and ``allow_hosts``, and (with ``token``) only requests that carry the token."""
     routes = [
         Route("/", _index),
         Route("/api/overview", _api(view_overview)),
@@ -246,14 +365,17 @@ def create_app(backend: Backend, *, host: str = "127.0.0.1") -> Starlette:
         Route("/api/day/{day}", _api(view_day)),
         Route("/api/sources", _api(view_sources)),
         Route("/api/blocks", _api(view_blocks)),
+        Route("/api/billed", _api(view_billed)),
         Route("/api/palettes", _api(view_palettes)),
         Route("/api/{kind}", _api(view_report)),
+        Route("/metrics", _metrics),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(routes=routes)
     app.state.backend = backend
-    if is_loopback(host):
-        app.add_middleware(LoopbackOnly)
+    app.state.metrics = metrics_registry(backend.workspace)
+    allowed = set(allow_hosts) if is_loopback(host) else own_names(host) | set(allow_hosts)
+    app.add_middleware(Guard, allowed=allowed, token=token)
     return app
 
 
@@ -266,6 +388,7 @@ def warm(backend: Backend) -> None:
         view_overview(backend, {"year": str(year)})
         view_report(backend, "model", {"year": str(year), "breakdown": "1"})
         view_report(backend, "monthly", {})
+        view_billed(backend, {})
         entry = next((y for y in graph["years"] if y["year"] == year and y["last_day"]), None)
         end = date.fromisoformat(entry["last_day"]) if entry else date(year, 12, 31)
         since = (end - timedelta(days=89)).isoformat()

@@ -1,6 +1,7 @@
 // The dashboard: state (kept in the URL hash, theme and palette in localStorage), loading from /api, the
 // headline numbers, the calendar with its day breakdown, and the charts.
 
+import { billedSummary, drawBilled } from "./billed.js";
 import { Calendar } from "./calendar.js";
 import { lineChart, modelBars, monthlyBars } from "./charts.js";
 import {
@@ -12,9 +13,9 @@ const state = {
   year: null, source: [], model: "", view: "2d", metric: "cost", range: "90",
   palette: localStorage.getItem("tokledger.palette") || "green",
   theme: document.documentElement.dataset.theme,
-  day: null, allModels: false,
+  day: null, allModels: false, billed: "provider", allBilledModels: false,
 };
-const data = { palettes: null, all: null, graph: null, overview: null, models: null };
+const data = { palettes: null, all: null, graph: null, overview: null, models: null, billed: null };
 const calendar = new Calendar($("calendar"), { onPick: (date) => showDay(date) });
 let loadId = 0;
 
@@ -26,6 +27,7 @@ function readHash() {
   if (["2d", "3d"].includes(p.get("view"))) state.view = p.get("view");
   if (["cost", "tokens"].includes(p.get("metric"))) state.metric = p.get("metric");
   if (["30", "90", "year"].includes(p.get("range"))) state.range = p.get("range");
+  if (p.get("billed") === "model") state.billed = "model";
 }
 
 function writeHash() {
@@ -36,6 +38,7 @@ function writeHash() {
   if (state.view !== "2d") p.set("view", state.view);
   if (state.metric !== "cost") p.set("metric", state.metric);
   if (state.range !== "90") p.set("range", state.range);
+  if (state.billed !== "provider") p.set("billed", state.billed);
   history.replaceState(null, "", p.toString() ? "#" + p : location.pathname);
 }
 
@@ -184,14 +187,15 @@ async function reload(palettes = null) {
 async function drawCharts(id) {
   const year = data.graph.meta.year;
   const [since, until] = chartRange();
-  const [overview, models, monthly, daily] = await Promise.all([
+  const [overview, models, monthly, daily, billed] = await Promise.all([
     getJSON("/api/overview" + filters({ year })),
     getJSON("/api/model" + filters({ year, breakdown: 1 })),
     getJSON("/api/monthly" + filters()),
     getJSON("/api/daily" + filters({ since, until, breakdown: 1 })),
+    getJSON("/api/billed"),
   ]);
   if (id !== loadId) return;
-  Object.assign(data, { overview, models, monthly, daily, range: [since, until] });
+  Object.assign(data, { overview, models, monthly, daily, billed, range: [since, until] });
   drawStats(overview);
   drawChartsOnly();
   for (const b of $("range").querySelectorAll("button")) {
@@ -205,6 +209,19 @@ function drawChartsOnly() {
   lineChart($("daily-chart"), data.daily, ...data.range, colourOf);
   drawModels();
   monthlyBars($("monthly-chart"), data.monthly, state.metric);
+  drawBilledCard();
+}
+
+// What the vendors billed: shown once a provider has recorded something.
+function drawBilledCard() {
+  const doc = data.billed;
+  $("billed-card").hidden = !doc.providers.length;
+  if (!doc.providers.length) return;
+  $("billed-sub").textContent = billedSummary(doc);
+  drawBilled($("billed-chart"), doc, state.billed, { expanded: state.allBilledModels, onToggle: () => {
+    state.allBilledModels = !state.allBilledModels; drawBilledCard();
+  } });
+  for (const b of $("billed-view").querySelectorAll("button")) b.setAttribute("aria-pressed", b.dataset.value === state.billed);
 }
 
 function drawModels() {
@@ -239,6 +256,12 @@ function wire() {
       if (seg === "metric" && data.monthly) monthlyBars($("monthly-chart"), data.monthly, state.metric);
     });
   }
+  $("billed-view").addEventListener("click", (e) => {
+    if (!e.target.dataset.value) return;
+    state.billed = e.target.dataset.value;
+    writeHash();
+    drawBilledCard();
+  });
   $("range").addEventListener("click", (e) => {
     if (!e.target.dataset.value) return;
     state.range = e.target.dataset.value;

@@ -108,7 +108,7 @@ export function modelBars(root, report, { limit = 9, expanded = false, onToggle 
       expanded ? "Show top " + limit : `Show all ${rows.length} models`)
     : null;
   root.replaceChildren(rows.length ? list : h("p.empty", {}, "No usage in this range."),
-    h("div.legend", {}, h("span.key", {}, h("i.cost"), "cost"), h("span.key", {}, h("i.tokens"), "tokens")), more);
+    h("div.legend", {}, h("span.key", {}, h("i.cost"), "cost"), h("span.key", {}, h("i.tokens"), "tokens")), ...(more ? [more] : []));
 }
 
 export function monthlyBars(root, report, metric) {
