@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Self
 
 from tokledger.config import Config, load_config
 from tokledger.env import Env
-from tokledger.errors import ConfigError, LedgerError
+from tokledger.errors import ConfigError, LedgerError, TokledgerError
 
 if TYPE_CHECKING:
     import threading
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from tokledger.budgets import BudgetStatus
     from tokledger.events import UsageEvent
-    from tokledger.exporters import MetricTotal
+    from tokledger.exporters import MetricTotal, Outcome
     from tokledger.exporters.config import ExportersConfig
     from tokledger.guard.services import WorkspaceGuard
     from tokledger.ingest import ProgressFn, SyncReport
@@ -502,6 +502,35 @@ class Workspace:
             self.ledger, url, pool, self.team, self.pricer, batch=batch or DEFAULT_BATCH, progress=progress
         )
 
+    def push_if_configured(self) -> Outcome | None:
+        """A daemon cycle's push: with ``[team] push = true`` and a ``[team] ledger``, send what is new to it
+        (None otherwise, and on a team ledger itself). A team ledger that cannot be reached (offline, a
+        refused password) is a failed step with its reason, never an exception: the next cycle catches up."""
+        import logging
+
+        from tokledger.exporters import Outcome
+        from tokledger.ledger.opening import db_errors, pg_reason
+        from tokledger.ledger.pg import is_url, redact
+
+        team = self.team
+        if not team.push or not team.ledger or is_url(self.db_path):
+            return None
+        try:
+            report = self.push()
+        except TokledgerError as exc:
+            logging.getLogger("tokledger.daemon").warning("push: %s", exc)
+            return Outcome.failure(f"push: {exc}")
+        except db_errors() as exc:  # the connection lost between statements
+            reason = f"push to {redact(team.ledger)}: {pg_reason(exc)}"
+            logging.getLogger("tokledger.daemon").warning("%s", reason)
+            return Outcome.failure(reason)
+        for notice in report.notices:
+            logging.getLogger("tokledger.daemon").warning("push: %s", notice)
+        return Outcome.success(f"{report.sent} events pushed to {redact(team.ledger)}")
+
+    # -- exporting it ----------------------------------------------------------------------------------
+
+    @property
     def host(self) -> str:
         """The ``host`` label of this ledger's usage: ``[team] host``, else the machine's name."""
         return self.team.host
