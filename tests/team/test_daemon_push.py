@@ -70,3 +70,24 @@ def test_a_daemon_on_a_team_ledger_holds_a_lock_of_its_own(tmp_path):
     assert a != lock_path_for("postgresql://ana@db.example.com/other")
     assert "example" not in a.name and a.name.endswith(".daemon.lock")
     assert lock_path_for(tmp_path / "ledger.db") == Path(tmp_path / "ledger.db.daemon.lock")
+
+
+def test_a_team_ledgers_metrics_are_labelled_with_each_events_host(tmp_path, pg_url):
+    from tokledger.reports import totals
+
+    for host, seed in (("laptop-a", 1), ("laptop-b", 2)):
+        ws = laptop(tmp_path, host, ledger=pg_url, push=True)
+        record(ws.ledger, rows(seed, 40))
+        ws.push_if_configured()
+        ws.close()
+    team = Ledger.open(pg_url)
+    for by_project in (False, True):
+        got = totals.lifetime(team, "auto", host="server", by_project=by_project)
+        assert {t.host for t in got} == {"laptop-a", "laptop-b"}
+        for host in ("laptop-a", "laptop-b"):
+            mine = [t for t in got if t.host == host]
+            tokens = sum(
+                t.input_tokens + t.output_tokens + t.cache_read_tokens + t.cache_write_tokens for t in mine
+            )
+            assert (sum(t.requests for t in mine), tokens) == held(team, host)[:2]
+    team.close()
