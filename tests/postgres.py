@@ -35,8 +35,12 @@ def _free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, bindir: Path, root: Path | None = None, *, durable: bool = False) -> None:
-        """``root``: keep the cluster there (reused when it holds one); ``durable``: fsync on (benchmarks)."""
+    def __init__(
+        self, bindir: Path, root: Path | None = None, *, durable: bool = False, tls: bool = False
+    ) -> None:
+        """``root``: keep the cluster there (reused when it holds one); ``durable``: fsync on (benchmarks);
+        ``tls``: TLS on, with a self-signed certificate for 127.0.0.1 (:attr:`certificate`)."""
+        self.tls = tls
         self.bindir = bindir
         self.root = root or Path(tempfile.mkdtemp(prefix="tokledger-pg-"))
         self.root.mkdir(parents=True, exist_ok=True)
@@ -61,13 +65,33 @@ class Cluster:
             hba = self.data / "pg_hba.conf"
             rules = f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text()
             hba.write_text(rules)
+            if self.tls:
+                self._certify()
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if self.tls:
+            options += " -c ssl=on"
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "start")
         if fresh:
             self.execute(f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD}'")
         return self
+
+    @property
+    def certificate(self) -> Path:
+        """The server's self-signed certificate: the root a client verifies it with."""
+        return self.root / "server.crt"
+
+    def _certify(self) -> None:
+        key, crt = self.data / "server.key", self.data / "server.crt"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(crt)], check=True, capture_output=True)  # fmt: skip
+        shutil.copyfile(crt, self.certificate)
+        key.chmod(0o600)
+        if self.user is not None:
+            shutil.chown(key, self.user)
+            shutil.chown(crt, self.user)
 
     def stop(self, *, keep: bool = False) -> None:
         try:
