@@ -4,6 +4,7 @@ the server's certificate connects encrypted, and with the wrong root refuses in 
 from __future__ import annotations
 
 import shutil
+import subprocess
 
 import pytest
 
@@ -38,8 +39,6 @@ def test_verify_full_with_the_servers_certificate_pushes_encrypted(tmp_path, tls
 
 def test_a_certificate_that_does_not_verify_is_refused_in_one_line(tmp_path, tls_cluster):
     other = tmp_path / "other.crt"
-    import subprocess
-
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=x",
                     "-keyout", str(tmp_path / "other.key"), "-out", str(other)], check=True, capture_output=True)  # fmt: skip
     url = f"{tls_cluster.database()}?sslmode=verify-full&sslrootcert={other}"
