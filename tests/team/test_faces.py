@@ -1,4 +1,5 @@
-"""The web page and the live dashboard on a team ledger name its hosts when there is more than one."""
+"""The web page and the live dashboard on a team ledger name its hosts when there is more than one; its
+``/metrics`` label each total with the host it came from."""
 
 from __future__ import annotations
 
@@ -37,6 +38,11 @@ def test_the_web_api_lists_the_hosts(tmp_path, pg_url):
         assert {u["user"] for r in daily["rows"] for u in r["users"]} == {"bo"}
         team = client.get("/api/team").json()
         assert {r["period"] for r in team["rows"]} == {"ana@ana-laptop", "bo@bo-pc"}
+        metrics = client.get("/metrics")
+        assert metrics.status_code == 200
+        assert 'host="ana-laptop"' in metrics.text and 'host="bo-pc"' in metrics.text
+        assert 'host="dashboard"' not in metrics.text
+        assert client.get("/api/billed").status_code == 200
     backend.close()
 
 
