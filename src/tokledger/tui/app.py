@@ -94,21 +94,26 @@ class LiveApp(App[None]):
 
     def on_refreshed(self, message: Refreshed) -> None:
         self.snapshot = message.snapshot
-        self._main().show(message.snapshot)
+        main = self._main()
+        if main is None:  # the dashboard is closing: a refresh that finished meanwhile has nowhere to go
+            return
+        main.show(message.snapshot)
         board = message.snapshot.dashboard
         stamp = board.now.astimezone(board.query.tz).strftime("%H:%M:%S")
         self._status(f"updated {stamp}")
 
     def on_refresh_failed(self, message: RefreshFailed) -> None:
         self._status("✗ refresh failed")
-        self._main().query_one(NoticeLine).fail(message.error)
+        main = self._main()
+        if main is not None:
+            main.query_one(NoticeLine).fail(message.error)
 
     def on_sync_progress(self, message: SyncProgress) -> None:
         percent = 100 * message.done // message.total if message.total else 100
         self._status(f"reading logs… {percent}%")
 
-    def _main(self) -> MainScreen:
-        return next(s for s in self.screen_stack if isinstance(s, MainScreen))
+    def _main(self) -> MainScreen | None:
+        return next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
 
     def _status(self, right: str | None = None) -> None:
         query = self.refresher.query
@@ -116,7 +121,9 @@ class LiveApp(App[None]):
         left = f"tokledger live │ {sources} │ {self.view.days} days │ {query.tz.key}"
         if query.projects:
             left += f" │ project {','.join(query.projects)}"
-        self._main().query_one(StatusLine).set(left, right)
+        main = self._main()
+        if main is not None:
+            main.query_one(StatusLine).set(left, right)
 
     # -- actions ------------------------------------------------------------------------------------
 
