@@ -34,9 +34,41 @@ def env(home: Path) -> Env:
     return Env(home=home, environ={"TZ": "UTC"})
 
 
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A PostgreSQL cluster for the whole session (initdb into a temp directory; see tests/postgres.py)."""
+    from tests.postgres import Cluster, binaries
+
+    bindir = binaries()
+    if bindir is None:
+        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql)")
+    cluster = Cluster(bindir).start()
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def workspace(env: Env, tmp_path: Path):
-    workspace = Workspace(env, db_path=tmp_path / "ledger.db", config=Config())
+def pg_url(pg_cluster) -> str:
+    """The URL of a new, empty database on the test cluster."""
+    return pg_cluster.database()
+
+
+TEAM_CONFIG = Config(sections={"team": {"host": "laptop", "user": "ana"}})
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request) -> str:
+    """Run the test on both engines."""
+    return request.param
+
+
+@pytest.fixture
+def workspace(env: Env, tmp_path: Path, request):
+    """A workspace on a SQLite file, or with the ``backend`` fixture on either engine."""
+    db: Path | str = tmp_path / "ledger.db"
+    if "backend" in request.fixturenames and request.getfixturevalue("backend") == "postgresql":
+        db = request.getfixturevalue("pg_url")
+    workspace = Workspace(env, db_path=db, config=TEAM_CONFIG)
     yield workspace
     workspace.close()
 

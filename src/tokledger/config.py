@@ -40,6 +40,7 @@ SECTIONS: tuple[str, ...] = (
     "alerts",
     "capture",
     "blocks",
+    "ledger",
 )
 """Top-level tables owned by other subsystems: kept in :attr:`Config.sections` for them to validate."""
 _PRICE_KEYS = ("input", "output", "cache_read", "cache_write", "cache_write_1h")

@@ -69,9 +69,30 @@ class Env:
         return self.xdg_config_home / APP
 
     @property
-    def ledger_path(self) -> Path:
-        value = self.get("TOKLEDGER_DB")
-        return self.expand(value) if value else self.data_dir / "ledger.db"
+    def ledger_location(self) -> str | None:
+        """``TOKLEDGER_DB`` as given: a path, or a ``postgresql://`` URL."""
+        return self.get("TOKLEDGER_DB")
+
+    @property
+    def login_name(self) -> str:
+        """Who is running tokledger: ``LOGNAME``, ``USER``, ``USERNAME``, else the account's name."""
+        for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+            value = self.get(name)
+            if value:
+                return value
+        try:
+            import pwd
+
+            return pwd.getpwuid(os.getuid()).pw_name
+        except (ImportError, KeyError, OSError):
+            return "unknown"
+
+    @property
+    def host_name(self) -> str:
+        """This machine's name, as the system gives it (without the domain)."""
+        import socket
+
+        return socket.gethostname().split(".", 1)[0] or "localhost"
 
     @property
     def config_path(self) -> Path:

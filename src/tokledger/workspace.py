@@ -6,7 +6,11 @@ fingerprint themselves, so they all sync the same way and fill the same price ca
 when first used, so a command that only prints help touches nothing.
 
 A workspace's connection belongs to the thread that uses it; a threaded face (the web server) takes a
-:meth:`reader` per request, which shares the configuration but has its own connection.
+:meth:`reader` per request, which shares the configuration but has its own connection (for a PostgreSQL
+ledger, one lent by a connection pool the readers share).
+
+The ledger is ``db_path`` (``--db``), else ``TOKLEDGER_DB``, else ``ledger`` in the configuration, else
+the personal SQLite file; a ``postgresql://`` URL is a team ledger (:mod:`tokledger.team`).
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from typing import TYPE_CHECKING, Self
 
 from tokledger.config import Config, load_config
 from tokledger.env import Env
-from tokledger.errors import ConfigError, LedgerError
+from tokledger.errors import LedgerError
+from tokledger.team.workspace import TeamWorkspace
 
 if TYPE_CHECKING:
     import threading
@@ -33,6 +38,7 @@ if TYPE_CHECKING:
     from tokledger.guard.services import WorkspaceGuard
     from tokledger.ingest import ProgressFn, SyncReport
     from tokledger.ledger import Ledger
+    from tokledger.ledger.pg import Pool
     from tokledger.pricing import PriceEntry, Pricer
     from tokledger.pricing.catalogue import Catalogue
     from tokledger.pricing.update import Kept
@@ -48,11 +54,14 @@ def check_budgets(workspace: Workspace, report: SyncReport) -> None:
     workspace.evaluate_budgets()
 
 
-class Workspace:
-    def __init__(self, env: Env, *, db_path: Path | None = None, config_path: Path | None = None,
+class Workspace(TeamWorkspace):
+    def __init__(self, env: Env, *, db_path: Path | str | None = None, config_path: Path | None = None,
                  config: Config | None = None) -> None:  # fmt: skip
         self.env = env
-        self.db_path = db_path or env.ledger_path
+        self._db = db_path or env.ledger_location
+        self._pool: Pool | None = None
+        self._owns_pool = False
+        self._push_pools: dict[str, Pool] = {}
         self.config_path = config_path or env.config_path
         self._explicit_config = config_path is not None
         self._config = config
@@ -63,7 +72,7 @@ class Workspace:
         """Called after every sync that recorded something, whoever asked for it."""
 
     @classmethod
-    def from_os(cls, *, db_path: Path | None = None, config_path: Path | None = None) -> Workspace:
+    def from_os(cls, *, db_path: Path | str | None = None, config_path: Path | None = None) -> Workspace:
         return cls(Env.from_os(), db_path=db_path, config_path=config_path)
 
     # -- parts ---------------------------------------------------------------------------------------
@@ -75,11 +84,28 @@ class Workspace:
         return self._config
 
     @property
+    def db_path(self) -> Path | str:
+        """The ledger's location: a path, or a ``postgresql://`` URL."""
+        from tokledger.ledger.pg import is_url
+        from tokledger.team import ledger_location
+
+        location = self._db or ledger_location(self.config)
+        if location is None:
+            return self.env.data_dir / "ledger.db"
+        if is_url(location):
+            return str(location)
+        return location if isinstance(location, Path) else self.env.expand(str(location))
+
+    @property
     def ledger(self) -> Ledger:
         if self._ledger is None:
             from tokledger.ledger import Ledger
+            from tokledger.ledger.pg import is_url
 
-            self._ledger = Ledger.open(self.db_path)
+            location = self.db_path
+            options = self.connection_options(location) if is_url(location) else None
+            self._ledger = Ledger.open(location, host=self.team.host, user=self.team.user, options=options,
+                                       pool=self._pool)  # fmt: skip
             self.follow_prices()
         return self._ledger
 
@@ -108,12 +134,26 @@ class Workspace:
 
     def reader(self) -> Workspace:
         """Another workspace on the same ledger and configuration, with its own connection."""
-        return Workspace(self.env, db_path=self.db_path, config_path=self.config_path, config=self.config)
+        from tokledger.ledger.pg import is_url
+
+        reader = Workspace(self.env, db_path=self.db_path, config_path=self.config_path, config=self.config)
+        location = reader.db_path
+        if is_url(location):
+            if self._pool is None:
+                self._pool, self._owns_pool = self._open_pool(location, max_size=8), True
+            reader._pool = self._pool
+        return reader
 
     def close(self) -> None:
         if self._ledger is not None:
             self._ledger.close()
             self._ledger = None
+        if self._owns_pool and self._pool is not None:
+            self._pool.close()
+            self._pool, self._owns_pool = None, False
+        for pool in self._push_pools.values():
+            pool.close()
+        self._push_pools.clear()
 
     def __enter__(self) -> Self:
         return self
@@ -450,21 +490,7 @@ class Workspace:
     @property
     def host(self) -> str:
         """The ``host`` label of this ledger's usage: ``[team] host``, else the machine's name."""
-        team = self.config.sections.get("team", {})
-        where = self.config.path or self.config_path
-        if not isinstance(team, dict):
-            raise ConfigError(f"{where}: team must be a table")
-        unknown = sorted(set(team) - {"host"})
-        if unknown:
-            raise ConfigError(f"{where}: team: unknown key {unknown[0]!r} (known: host)")
-        name = team.get("host")
-        if name is None:
-            import socket
-
-            return socket.gethostname()
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigError(f"{where}: team.host must be a non-empty string")
-        return name.strip()
+        return self.team.host
 
     def export_config(self) -> ExportersConfig:
         """The ``[exporters.*]`` and ``[daemon]`` tables, validated (see :mod:`tokledger.exporters.config`)."""

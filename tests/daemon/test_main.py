@@ -142,7 +142,7 @@ def test_config_check_reports_the_cores_problems_too(run_cli, tmp_path):
     assert f"{path}: timezone: unknown time zone 'Mars/Olympus'" in result.output
     path.write_text('[team]\nhost = 3\n[exporters.prometheus]\nremote_write_url = "ftp://x"\n')
     result = run_cli("config", "check", expect=1)
-    assert f"{path}: team.host must be a non-empty string" in result.output
+    assert f"{path}: team.host must be a non-empty name of printable characters" in result.output
     assert "exporters.prometheus.remote_write_url" in result.output and "2 problems found" in result.output
     path.write_text("[teams]\n")
     assert "unknown key 'teams'" in run_cli("config", "check", expect=1).output

@@ -108,7 +108,7 @@ def test_a_real_workspace_cycle_is_logged_to_loki_without_secrets(home, tmp_path
             code = serve(workspace, config, environ, once=True, hostname=workspace.host)
             state = {key: workspace.get_state(f"daemon.{key}") for key in ("steps", "prometheus.last_error")}
     assert code == 1
-    assert state["steps"] == "budgets,prices,prometheus,providers,sync"
+    assert state["steps"] == "budgets,prices,prometheus,providers,push,sync"
     assert "HTTP 401: bad credentials (not retried)" in json.loads(state["prometheus.last_error"])["error"]
     got = entries(loki.requests)
     lines = [line for _, _, line in got]

@@ -1,5 +1,5 @@
 """Billed records in the ledger: replaced by key, events only where they count tokens, rollups exact, and
-never in a report that does not name their source."""
+never in a report that does not name their source; on both engines."""
 
 from __future__ import annotations
 
@@ -42,7 +42,8 @@ def cursor_event(cents="0.42"):
 
 
 @pytest.fixture
-def filled(workspace: Workspace, env, home):
+def filled(backend, workspace: Workspace, env, home):
+    """A synced workspace, on each engine."""
     write_usage(home)
     sync_all(workspace.ledger, env)
     return workspace

@@ -188,3 +188,21 @@ def test_a_request_is_found_by_message_id_or_request_id(tmp_path):
     )
     assert by_key == by_request and by_key[0][6:8] == ("msg_1", "req_1") and by_key[0][14] == 7
     assert lg.request_details(ledger, "nope", "auto") == []
+
+
+def test_claims_rate_limits_and_request_lookups_on_a_team_ledger(pg_url):
+    """The same guard tables on PostgreSQL: one winner per claim, the latest figures, a request by its id."""
+    ledger, other = Ledger.open(pg_url, host="h", user="u"), Ledger.open(pg_url, host="h", user="u")
+    assert lg.claim(ledger, "budget:x:warn", 1) is True
+    assert lg.claim(other, "budget:x:warn", 2) is False
+    assert lg.claimed(other) == ["budget:x:warn"]
+    lg.keep_rate_limits(ledger, [("five_hour", 20.0, 5_000_000, 1_000, "s")])
+    lg.keep_rate_limits(ledger, [("five_hour", 99.0, 5_000_000, 500, "late")])
+    assert lg.latest_rate_limits(other) == [("five_hour", 20.0, 5_000_000, 1_000, "s")]
+    e = UsageEvent(source="claude_code", key="msg_1", request_id="req_1", timestamp=ts("2025-06-02T10:00:00Z"),
+                   model="m", input_tokens=5, session_id="s")  # fmt: skip
+    with ledger.transaction():
+        ledger.add_events([EventRow.of(e, 7, "basis")], None)
+    assert lg.request_details(other, "req_1", "auto")[0][14] == 7
+    ledger.close()
+    other.close()

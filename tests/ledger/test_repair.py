@@ -1,4 +1,4 @@
-"""Taking events out: impossible rows (doctor) and ranges (prune), with every rollup still exact."""
+"""Taking events out: impossible rows (doctor) and ranges (prune), with every rollup still exact, on both engines."""
 
 from __future__ import annotations
 
@@ -23,8 +23,7 @@ def _history(ledger: Ledger, n: int = 400, seed: int = 3):
     return rows
 
 
-def test_prune_keeps_every_rollup_exact_in_kept_zones(tmp_path):
-    ledger = Ledger.open(tmp_path / "p.db")
+def test_prune_keeps_every_rollup_exact_in_kept_zones(backend, ledger):
     for zone in ZONES:
         assert ledger.keep_days(zone)
     rows = _history(ledger)
@@ -38,8 +37,7 @@ def test_prune_keeps_every_rollup_exact_in_kept_zones(tmp_path):
     assert ledger.prune(cut_before, None, LATEST) == 0  # nothing left before the cut
 
 
-def test_impossible_rows_are_found_and_removed_rollups_rebuilt(tmp_path):
-    ledger = Ledger.open(tmp_path / "d.db")
+def test_impossible_rows_are_found_and_removed_rollups_rebuilt(backend, ledger):
     rows = _history(ledger, 50)
     good = rows[0]
     poison = [

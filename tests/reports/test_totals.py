@@ -109,10 +109,10 @@ def test_today_totals_read_todays_local_day(home, tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("team = 3\n", "team must be a table"),
-        ("[team]\nhost = 3\n", "team.host must be a non-empty string"),
-        ('[team]\nhost = " "\n', "team.host must be a non-empty string"),
-        ('[team]\nname = "a"\n', "team: unknown key 'name' (known: host)"),
+        ("team = 3\n", "team must be a table ([team])"),
+        ("[team]\nhost = 3\n", "team.host must be a non-empty name of printable characters"),
+        ('[team]\nhost = " "\n', "team.host must be a non-empty name of printable characters"),
+        ('[team]\nname = "a"\n', "team: unknown key 'name' (known: host, user, ledger, push, password_file)"),
     ],
 )
 def test_a_bad_team_table_names_the_file_and_key(tmp_path, text, message):

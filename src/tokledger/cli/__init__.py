@@ -153,15 +153,15 @@ pass_app = click.make_pass_decorator(App)
 @click.group(
     cls=_Group, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]}
 )
-@click.option("--db", type=click.Path(dir_okay=False, path_type=Path),
-              help="Ledger file (default: TOKLEDGER_DB, else the user data dir).")  # fmt: skip
+@click.option("--db", metavar="PATH|URL", help="Ledger file, or a team ledger's postgresql:// URL (default: "
+              "TOKLEDGER_DB, else `ledger` in the config, else the user data dir).")  # fmt: skip
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Configuration file, which must exist (default: TOKLEDGER_CONFIG, else the user config dir, "
               "where a missing file means no configuration).")  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
 @click.version_option(__version__, prog_name="tokledger")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None, config_path: Path | None, debug: bool) -> None:
+def cli(ctx: click.Context, db: str | None, config_path: Path | None, debug: bool) -> None:
     """How many tokens your AI coding assistants spent, and what it cost — exactly, kept in one ledger.
 
     With no command: today's usage by source and model (the same as `tokledger today`).
@@ -177,7 +177,7 @@ def main() -> None:
 
 
 # The commands register themselves on ``cli`` when their modules are imported.
-from tokledger.cli import admin, dashboards, export, guard, reports, upkeep, vendors  # noqa: F401
+from tokledger.cli import admin, dashboards, export, guard, reports, team, upkeep, vendors  # noqa: F401
 
 export.register(cli, host=lambda app: app.workspace)
 guard.register(cli, lambda ctx: ctx.find_root().obj.workspace.guard)

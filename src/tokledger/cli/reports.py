@@ -23,11 +23,14 @@ def report_options(func):
         click.option("--source", "source", metavar="A,B", help="Only these sources (see `tokledger sources`)."),
         click.option("--model", "model", metavar="TEXT", help="Only models whose name contains TEXT (comma list)."),
         click.option("--project", "project", metavar="TEXT", help="Only projects whose path contains TEXT."),
+        click.option("--host", "host", metavar="A,B", help="Only these hosts (machines; see `tokledger team`)."),
+        click.option("--user", "user", metavar="A,B", help="Only these users (see `tokledger team`)."),
         click.option("--timezone", "-z", metavar="ZONE", help="IANA zone for days/weeks/months (default: system)."),
         click.option("--mode", type=click.Choice(COST_MODES), help="auto: the logged cost when the log has one, "
                      "else calculated; calculate: always from tokens; logged: only logged costs."),
-        click.option("--breakdown", "-b", type=click.Choice(["model", "source"]), is_flag=False, flag_value="model",
-                     default=None, help="Add a row per source and model (or with 'source', per source) under each row."),
+        click.option("--breakdown", "-b", type=click.Choice(["model", "source", "host", "user"]), is_flag=False,
+                     flag_value="model", default=None, help="Add a row per source and model (or with 'source', "
+                     "per source; 'host', per host; 'user', per user) under each row."),
         click.option("--order", "-o", type=click.Choice(["asc", "desc"]), help="Oldest (cheapest) first, or newest "
                      "(costliest) first; default: each report's own order."),
         click.option("--compact", is_flag=True, help="The narrow table (no cache, request or first-time columns), "
@@ -155,12 +158,9 @@ def _kind_command(kind: Kind):
             title = f"Today {day}"
         query = _prepare(app, opts, kind.unit)
         table = not (opts.get("as_json") or opts.get("as_csv"))  # a table names each row's models
-        _emit(
-            app,
-            app.workspace.report(kind.name, query, parts=bool(opts.get("breakdown")) or table),
-            opts,
-            title,
-        )
+        breakdown = opts.get("breakdown")
+        parts = breakdown if breakdown in ("host", "user") else bool(breakdown) or table
+        _emit(app, app.workspace.report(kind.name, query, parts=parts), opts, title)
 
     command.__doc__ = kind.title
     command.__name__ = f"{kind.name}_cmd"

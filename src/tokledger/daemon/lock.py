@@ -1,6 +1,7 @@
 """One daemon per ledger: an exclusive, non-blocking ``flock`` on a lock file beside the ledger.
 
-The lock file is ``<ledger file name>.daemon.lock`` in the ledger's directory and holds the owner's process
+The lock file is ``<ledger file name>.daemon.lock`` in the ledger's directory (a team ledger's is in the
+temporary directory) and holds the owner's process
 id (for the message a second instance prints). The kernel drops a ``flock`` when its process ends, however
 it ends, so a crashed daemon never leaves a stale lock behind; the file itself is left in place (removing it
 would race with a starting instance that already opened it).
@@ -20,7 +21,15 @@ class AlreadyRunning(TokledgerError):
     """Another daemon holds this ledger's lock."""
 
 
-def lock_path_for(ledger_path: Path) -> Path:
+def lock_path_for(ledger_path: Path | str) -> Path:
+    """Beside the ledger file; for a team ledger (a URL), one lock per URL and user in the temporary
+    directory (the digest names it, not the URL)."""
+    if not isinstance(ledger_path, Path):
+        import hashlib
+        import tempfile
+
+        digest = hashlib.sha256(str(ledger_path).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"tokledger-{os.getuid()}-{digest}.daemon.lock"
     return ledger_path.with_name(ledger_path.name + ".daemon.lock")
 
 

@@ -1,8 +1,9 @@
-"""The ledger: one SQLite file (WAL, busy timeout, numbered migrations) holding every event ever read.
+"""The ledger: one SQLite file (WAL, busy timeout, numbered migrations) — or a PostgreSQL database for a
+team — holding every event ever read.
 
 Events are kept when the files they came from disappear: the ledger, not the assistants' logs, is the
-history. Writers take the write lock up front (``BEGIN IMMEDIATE``) so two imports running at once queue
-instead of failing with "database is locked". Every write of events also updates the rollups
+history. Writers take the write lock up front (``BEGIN IMMEDIATE``, or PostgreSQL's advisory lock) so two
+imports running at once queue instead of failing with "database is locked". Every write of events also updates the rollups
 (:mod:`tokledger.ledger.rollups`) before the same transaction commits. This package is the only place that
 holds SQL; faces reach it through :class:`tokledger.workspace.Workspace` and the reports.
 
@@ -10,27 +11,31 @@ Names (sources, models, sessions, projects, branches, price bases) are stored on
 referred to by integer id; an id never changes meaning, so both directions are cached per connection
 (and dropped when a transaction that may have added names rolls back).
 
+Every event belongs to a host and a user (dimension ids too). A personal (SQLite) ledger holds one of
+each, its own: the names with ids -1 and -2, which follow the configuration (a renamed host keeps its
+history). A team ledger (PostgreSQL, :mod:`tokledger.ledger.pg`) holds many; each writer records under
+the ids of its configured names. Engine differences live in :mod:`tokledger.ledger.dialect`.
+
 The file is created readable by its owner only (it holds project paths and spend), in a data directory
-created the same way. A database that other software made is refused before anything touches it.
+created the same way. A database that other software made is refused before anything touches it
+(:mod:`tokledger.ledger.opening`). File checkpoints and small state: :mod:`tokledger.ledger.bookkeeping`.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from tokledger.errors import LedgerError
-from tokledger.ledger import repair, rollups
-from tokledger.ledger.migrations import SCHEMA_VERSION, migrate
+from tokledger.ledger import opening, pg, repair, rollups
+from tokledger.ledger.bookkeeping import Bookkeeping, FileState
+from tokledger.ledger.dialect import POSTGRES, SQLITE, Dialect
 from tokledger.ledger.rows import (
     PUSD_PER_USD,
     EventRow,
@@ -46,22 +51,7 @@ __all__ = [
     "usd_to_pusd",
 ]  # fmt: skip
 
-BUSY_TIMEOUT_S = 60.0
-_OWN_TABLES = {
-    "files",
-    "events",
-    "entries",
-    "dims",
-    "source_status",
-    "price_cache",
-    "state",
-    "rollup_zones",
-    "billed",
-    "billed_sources",
-    "alerts",
-    "rate_limits",
-    *rollups.TABLES,
-}
+OWN_HOST, OWN_USER = -1, -2  # a personal ledger's own host and user
 # Dimension kinds of an EventRow, in the order of Ledger._ids.
 _KINDS = ("source", "model", "provider", "session", "project", "branch", "basis", "speed")
 _ENTRY_COLUMNS = (
@@ -69,136 +59,150 @@ _ENTRY_COLUMNS = (
     "request_id", "input_tokens", "output_tokens", "cache_write_tokens", "cache_write_1h_tokens",
     "cache_read_tokens", "reasoning_tokens", "cost_pusd", "basis_id", "logged_cost_pusd", "is_primary", "speed_id",
 )  # fmt: skip
+_INSERT_COLUMNS = (*_ENTRY_COLUMNS[1:], "file_id", "host_id", "user_id")
 _INSERT = (
-    f"INSERT INTO entries ({', '.join(_ENTRY_COLUMNS[1:])}, file_id) "
-    f"VALUES ({', '.join('?' * len(_ENTRY_COLUMNS))})"
+    f"INSERT INTO entries ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' * len(_INSERT_COLUMNS))})"
 )
 _UPDATE = (
     "UPDATE entries SET " + ", ".join(f"{c} = ?" for c in (*_ENTRY_COLUMNS[2:], "file_id")) + " WHERE id = ?"
 )
 
 
-@dataclass(frozen=True)
-class FileState:
-    id: int
-    source: str
-    path: str
-    size: int
-    mtime_ns: int
-    inode: int
-    offset: int
-    tail_hash: bytes | None
-    events: int
-    skipped: int
-    reasons_json: str = "{}"
-
-    @property
-    def reasons(self) -> dict[str, int]:
-        """Why records of the file were skipped: reason → count."""
-        try:
-            found = json.loads(self.reasons_json or "{}")
-        except ValueError:
-            found = {}
-        return found if isinstance(found, dict) else {}
-
-
-def _create_private(path: Path) -> None:
-    """The ledger's directory and file, readable by their owner only whatever the umask."""
-    if not path.parent.exists():
-        path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
-        os.chmod(path.parent, 0o700)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-        os.chmod(path, 0o600)
-
-
-def _refuse_foreign(conn: sqlite3.Connection, path: Path) -> None:
-    """A database with tables but no tokledger schema belongs to another program: touch nothing.
-
-    Migrations set ``user_version`` in the transaction that creates the tables, so a ledger of this or an
-    older release has a version and the checkpoint table with its digest column; an empty file (a new
-    ledger) has neither tables nor a version."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
-    if (not tables and not version) or version > SCHEMA_VERSION:
-        return  # a new ledger; or one of a newer release, which the migrations refuse by name
-    ours = (
-        version
-        and {"files", "state"} & tables
-        and "tail_hash" in {r[0] for r in conn.execute("SELECT name FROM pragma_table_info('files')")}
-    )
-    if not ours or not tables <= _OWN_TABLES:
-        shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
-        raise LedgerError(
-            f"{path} is a database of another program (tables {shown or 'none'}), not a tokledger ledger;"
-            " choose another --db path"
-        )
-
-
-class Ledger:
-    def __init__(self, conn: sqlite3.Connection, path: Path):
+class Ledger(Bookkeeping):
+    def __init__(self, conn, path: Path | str, dialect: Dialect = SQLITE,
+                 identity: tuple[str, str] | None = None):  # fmt: skip
         self.conn = conn
         self.path = path
+        """The file, or for PostgreSQL the URL without any password (what messages name)."""
+        self.dialect = dialect
+        self.identity = identity or ("local", "local")
+        """The host and user names this ledger writes as."""
+        self._who: tuple[int, int] | None = (OWN_HOST, OWN_USER) if not dialect.postgres else None
         self._ids: dict[tuple[str, str], int] = {}
         self._names: dict[int, str] = {}
         self._days: dict[str, QuarterDays] = {}
         self._delta = rollups.Delta()
         self._new_from = 0  # the first id of the events the open transaction adds
+        self._changed: list[int] = []  # ids of stored events this transaction changed (for push)
         self._billed: tuple[int, ...] | None = None
 
     @classmethod
-    def open(cls, path: Path) -> Ledger:
+    def open(cls, location: Path | str, *, host: str | None = None, user: str | None = None,
+             options: dict | None = None, pool: pg.Pool | None = None) -> Ledger:  # fmt: skip
+        """Open (creating and migrating as needed) the SQLite file at ``location``, or the PostgreSQL
+        ledger at a ``postgresql://`` URL (through ``pool`` when given); ``host`` and ``user``: the names
+        it records new events under (a personal ledger renames its own to them)."""
+        identity = (host, user) if host and user else None
+        if pg.is_url(location):
+            url = str(location)
+            return cls(opening.connect_postgres(url, options, pool), pg.redact(url), POSTGRES, identity)
+        path = Path(location)
+        conn = opening.connect_sqlite(path)
         try:
-            _create_private(path)
-            conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-            )
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            _refuse_foreign(conn, path)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise LedgerError(f"cannot open the ledger {path} in WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            migrate(conn)
-            # Large imports insert into indexes at random places and sort rollup groups: a page cache of up
-            # to 32 MiB (used only as the ledger grows) and sorting in memory keep both off the disk.
-            conn.execute("PRAGMA cache_size = -32768")
-            conn.execute("PRAGMA temp_store = MEMORY")
+            ledger = cls(conn, path, SQLITE, identity)
+            ledger._own_names(identity)
         except sqlite3.DatabaseError as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {_reason(exc)}") from None
-        except OSError as exc:
-            raise LedgerError(f"cannot open the ledger {path}: {exc.strerror or exc}") from None
-        return cls(conn, path)
+            raise LedgerError(f"cannot open the ledger {path}: {opening.reason(exc)}") from None
+        return ledger
+
+    def _own_names(self, identity: tuple[str, str] | None) -> None:
+        """A personal ledger's own host and user rows exist, named as configured (a rename keeps the ids)."""
+        want = dict(zip(("host", "user"), identity or ("local", "local"), strict=True))
+        have = {kind: value for kind, value in self.conn.execute(
+            "SELECT kind, value FROM dims WHERE id IN (?, ?)", (OWN_HOST, OWN_USER))}  # fmt: skip
+        if identity is None:
+            want = {**want, **have}
+        if have == want:
+            return
+        try:
+            with self.transaction():
+                # Id 0 is held by an empty name, so that new names, numbered after the largest id, never get
+                # it: 0 stands for "none" in the rollups.
+                self.conn.execute(
+                    "INSERT INTO dims (id, kind, value) VALUES (0, '', '') ON CONFLICT DO NOTHING"
+                )
+                for kind, own in (("host", OWN_HOST), ("user", OWN_USER)):
+                    self.conn.execute(
+                        "INSERT INTO dims (id, kind, value) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE"
+                        " SET value = excluded.value", (own, kind, want[kind]),
+                    )  # fmt: skip
+        except LedgerError:  # read-only: the names stay as they were
+            pass
 
     def close(self) -> None:
         self.conn.close()
+
+    def who(self) -> tuple[int, int]:
+        """The (host id, user id) this ledger records events under (interned in a team ledger)."""
+        if self._who is None:
+            self._who = (self._id("host", self.identity[0]), self._id("user", self.identity[1]))
+        return self._who
+
+    def host_id(self) -> int | None:
+        """This writer's host id (None: a team ledger that holds nothing of this host yet)."""
+        return self._own_id("host")
+
+    def _own_id(self, kind: str) -> int | None:
+        """This writer's host or user id without writing (None: a team ledger that has not seen it)."""
+        if self._who is not None:
+            return self._who[0 if kind == "host" else 1]
+        return self._lookup(kind, self.identity[0 if kind == "host" else 1])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction holding the write lock from its start; rollups are brought up to date
         with the events written in it just before it commits."""
+        errors = opening.db_errors()
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
+            for statement in self.dialect.begin_write:
+                self.conn.execute(statement)
+        except errors as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise LedgerError(f"cannot write to the ledger {self.path}: {opening.reason(exc)}") from None
         try:
             zones = self._zones()
             self._delta = rollups.Delta(zones)
             self._new_from = self.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM entries").fetchone()[0]
+            self._changed = []
             yield self.conn
             rollups.add_new(self.conn, self._new_from, zones)
             self._delta.apply(self.conn)
+            self._log_changes()
         except BaseException as exc:
-            self.conn.execute("ROLLBACK")
-            self._ids.clear()
-            self._names.clear()
-            self._billed = None
-            self._delta = rollups.Delta()
-            if isinstance(exc, sqlite3.OperationalError):
-                raise LedgerError(f"cannot write to the ledger {self.path}: {_reason(exc)}") from None
+            self._abandon()
+            if isinstance(exc, errors):
+                raise LedgerError(f"cannot write to the ledger {self.path}: {opening.reason(exc)}") from None
             raise
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.execute("COMMIT")
+        except errors as exc:
+            self._abandon()
+            raise LedgerError(f"cannot write to the ledger {self.path}: {opening.reason(exc)}") from None
+
+    def _abandon(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+        self._ids.clear()
+        self._names.clear()
+        self._delta = rollups.Delta()
+        self._billed = None
+        self._changed = []
+        if self.dialect.postgres:
+            self._who = None
+
+    def _log_changes(self) -> None:
+        """Mark the stored events this transaction changed with a new revision (a personal ledger's push
+        sends them again)."""
+        if not self._changed or self.dialect.postgres:
+            return
+        rev = self.conn.execute("SELECT COALESCE(MAX(rev), 0) + 1 FROM entry_changes").fetchone()[0]
+        self.conn.executemany(
+            "INSERT INTO entry_changes (entry_id, rev) VALUES (?, ?) ON CONFLICT (entry_id) DO UPDATE"
+            " SET rev = excluded.rev",
+            [(i, rev) for i in set(self._changed)],
+        )
+        self._changed = []
 
     # -- zones with day rollups ----------------------------------------------------------------------
 
@@ -233,7 +237,8 @@ class Ledger:
                 self.conn.execute("DELETE FROM rollup_zones WHERE id = ?", (zone_id,))
                 return False
             for (old,) in self.conn.execute(
-                "SELECT id FROM rollup_zones ORDER BY id DESC LIMIT -1 OFFSET ?", (rollups.MAX_ZONES,)
+                f"SELECT id FROM rollup_zones ORDER BY id DESC {self.dialect.no_limit} OFFSET ?",
+                (rollups.MAX_ZONES,),
             ).fetchall():
                 self.conn.execute("DELETE FROM rollup_day WHERE zone_id = ?", (old,))
                 self.conn.execute("DELETE FROM rollup_zones WHERE id = ?", (old,))
@@ -247,7 +252,9 @@ class Ledger:
             return None
         found = self._ids.get((kind, value))
         if found is None:
-            self.conn.execute("INSERT OR IGNORE INTO dims (kind, value) VALUES (?, ?)", (kind, value))
+            self.conn.execute(
+                "INSERT INTO dims (kind, value) VALUES (?, ?) ON CONFLICT DO NOTHING", (kind, value)
+            )
             found = self.conn.execute(
                 "SELECT id FROM dims WHERE kind = ? AND value = ?", (kind, value)
             ).fetchone()[0]
@@ -272,89 +279,6 @@ class Ledger:
 
     # -- files ---------------------------------------------------------------------------------------
 
-    def file_states(self, source: str | None = None) -> dict[str, FileState]:
-        sql = ("SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped, skip_reasons"
-               " FROM files")  # fmt: skip
-        rows = self.conn.execute(sql + " WHERE source = ?", (source,)) if source else self.conn.execute(sql)
-        return {row[2]: FileState(*row) for row in rows}
-
-    def file_state(self, path: str) -> FileState | None:
-        """The checkpoint of one file (by the path it was read under), or None."""
-        row = self.conn.execute(
-            "SELECT id, source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped FROM files"
-            " WHERE path = ?",
-            (path,),
-        ).fetchone()
-        return FileState(*row) if row else None
-
-    def save_file(
-        self, source: str, path: str, *, size: int, mtime_ns: int, inode: int, offset: int,
-        tail_hash: bytes | None, events: int, skipped: int, synced_ms: int, reasons: dict[str, int] | None = None,
-    ) -> int:  # fmt: skip
-        """Insert or update a file checkpoint (``reasons``: why its ``skipped`` records were skipped);
-        returns the file id. Call inside a transaction."""
-        row = self.conn.execute(
-            "INSERT INTO files (source, path, size, mtime_ns, inode, offset, tail_hash, events, skipped,"
-            " synced_ms, skip_reasons) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (path) DO UPDATE SET"
-            " source = excluded.source, size = excluded.size, mtime_ns = excluded.mtime_ns, inode = excluded.inode,"
-            " offset = excluded.offset, tail_hash = excluded.tail_hash, events = excluded.events,"
-            " skipped = excluded.skipped, synced_ms = excluded.synced_ms, skip_reasons = excluded.skip_reasons"
-            " RETURNING id",
-            (
-                source,
-                path,
-                size,
-                mtime_ns,
-                inode,
-                offset,
-                tail_hash,
-                events,
-                skipped,
-                synced_ms,
-                json.dumps(reasons or {}, sort_keys=True),
-            ),
-        ).fetchone()
-        return row[0]
-
-    def save_source_status(self, source: str, synced_ms: int, roots_json: str, notices_json: str) -> None:
-        self.conn.execute(
-            "INSERT INTO source_status (source, synced_ms, roots, notices) VALUES (?,?,?,?) ON CONFLICT (source)"
-            " DO UPDATE SET synced_ms = excluded.synced_ms, roots = excluded.roots, notices = excluded.notices",
-            (source, synced_ms, roots_json, notices_json),
-        )
-
-    # -- small state ---------------------------------------------------------------------------------
-
-    def get_state(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def set_state(self, key: str, value: str) -> None:
-        """Store ``value`` under ``key`` (its own transaction unless one is open)."""
-        sql = "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
-        if self.conn.in_transaction:
-            self.conn.execute(sql, (key, value))
-        else:
-            with self.transaction():
-                self.conn.execute(sql, (key, value))
-
-    def price_cache(self, fingerprint: str) -> dict[str, str]:
-        rows = self.conn.execute(
-            "SELECT key, schedule FROM price_cache WHERE fingerprint = ?", (fingerprint,)
-        )
-        return dict(rows.fetchall())
-
-    def save_price_cache(self, fingerprint: str, schedules: dict[str, str]) -> None:
-        """Store computed price schedules (call inside a transaction); other tables' entries are dropped."""
-        self.conn.execute("DELETE FROM price_cache WHERE fingerprint != ?", (fingerprint,))
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO price_cache (fingerprint, key, schedule) VALUES (?, ?, ?)",
-            [(fingerprint, k, v) for k, v in schedules.items()],
-        )
-
-    def clear_price_cache(self) -> None:
-        self.conn.execute("DELETE FROM price_cache")
-
     # -- events --------------------------------------------------------------------------------------
 
     def _row(self, r: Sequence) -> EventRow:
@@ -370,17 +294,22 @@ class Ledger:
         for r in records:
             yield r[0], self._row(r)
 
-    def stored_events(self, source: str, keys: Sequence[str]) -> dict[str, tuple[int, EventRow]]:
-        """The events already recorded under these keys, with their row ids (to merge a new copy into)."""
+    def stored_events(
+        self, source: str, keys: Sequence[str], host_id: int | None = None
+    ) -> dict[str, tuple[int, EventRow]]:
+        """The events already recorded under these keys by this writer's host (or ``host_id``), with their row
+        ids (to merge a new copy into)."""
         source_id = self._ids.get(("source", source)) or self._lookup("source", source)
-        if source_id is None:
+        host_id = self._own_id("host") if host_id is None else host_id
+        if source_id is None or host_id is None:
             return {}
         found: dict[str, tuple[int, EventRow]] = {}
         cols = ", ".join(_ENTRY_COLUMNS)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
-            sql = f"SELECT {cols} FROM entries WHERE source_id = ? AND event_key IN ({', '.join('?' * len(chunk))})"
-            for row_id, row in self._rows(self.conn.execute(sql, (source_id, *chunk)).fetchall()):
+            sql = (f"SELECT {cols} FROM entries WHERE host_id = ? AND source_id = ?"
+                   f" AND event_key IN ({', '.join('?' * len(chunk))})")  # fmt: skip
+            for row_id, row in self._rows(self.conn.execute(sql, (host_id, source_id, *chunk)).fetchall()):
                 found[row.key] = (row_id, row)
         return found
 
@@ -388,7 +317,9 @@ class Ledger:
         row = self.conn.execute("SELECT id FROM dims WHERE kind = ? AND value = ?", (kind, value)).fetchone()
         return row[0] if row else None
 
-    def _values(self, row: EventRow, file_id: int | None) -> tuple[list, tuple[int, ...]]:
+    def _values(
+        self, row: EventRow, file_id: int | None, who: tuple[int, int] | None = None
+    ) -> tuple[list, tuple]:
         known = self._ids
         names = (("source", row.source), ("model", row.model), ("provider", row.provider), ("session", row.session),
                  ("project", row.project), ("branch", row.branch), ("basis", row.basis), ("speed", row.speed))  # fmt: skip
@@ -397,27 +328,37 @@ class Ledger:
         tokens = (row.input_tokens, row.output_tokens, row.cache_write_tokens, row.cache_write_1h_tokens,
                   row.cache_read_tokens, row.reasoning_tokens)  # fmt: skip
         values = [src, row.key, row.ts, model, provider, session, project, branch, row.request_id, *tokens,
-                  row.cost_pusd, basis, row.logged_cost_pusd, int(row.primary), speed, file_id]  # fmt: skip
+                  row.cost_pusd, basis, row.logged_cost_pusd, int(row.primary), speed, file_id,
+                  *(who or self.who())]  # fmt: skip
         return values, ids
 
     def _count(self, row: EventRow, values: list, ids: tuple, sign: int = 1, moves: bool = True) -> None:
         """Add (or with ``sign`` -1 take away) a row's sums in the rollups, when the transaction commits."""
         self._delta.add(row.ts, ids[0], ids[1], ids[4], ids[3], ids[5], values[9:15], row.cost_pusd,
-                        row.logged_cost_pusd, sign, moves)  # fmt: skip
+                        row.logged_cost_pusd, sign, moves, (values[-2], values[-1]))  # fmt: skip
 
-    def add_events(self, rows: Iterable[EventRow], file_id: int | None) -> None:
-        """Record events the ledger does not hold yet (inside a transaction)."""
-        self.conn.executemany(_INSERT, [self._values(row, file_id)[0] for row in rows])
+    def add_events(
+        self, rows: Iterable[EventRow], file_id: int | None, who: tuple[int, int] | None = None
+    ) -> None:
+        """Record events the ledger does not hold yet (inside a transaction), under this writer's host and
+        user or ``who`` (host id, user id)."""
+        values = [self._values(row, file_id, who)[0] for row in rows]
+        if self.dialect.postgres:
+            self.conn.copy_rows("entries", _INSERT_COLUMNS, values)
+        else:
+            self.conn.executemany(_INSERT, values)
 
-    def replace_events(self, pairs: Iterable[tuple[int, EventRow, EventRow]], file_id: int | None) -> None:
+    def replace_events(self, pairs: Iterable[tuple[int, EventRow, EventRow]], file_id: int | None,
+                       who: tuple[int, int] | None = None) -> None:  # fmt: skip
         """Overwrite stored events: ``(row id, stored row, new row)`` triples (inside a transaction)."""
         batch = []
         for row_id, old, new in pairs:
-            values, ids = self._values(new, file_id)
-            batch.append([*values[1:], row_id])
+            values, ids = self._values(new, file_id, who)
+            batch.append([*values[1:-2], row_id])
             if row_id < self._new_from:  # an event of this transaction is summed at its end, as it ends up
                 self._count(new, values, ids)
-                self._count(old, *self._values(old, file_id), sign=-1)
+                self._count(old, *self._values(old, file_id, who), sign=-1)
+                self._changed.append(row_id)
         self.conn.executemany(_UPDATE, batch)
 
     def remove_events(self, pairs: Iterable[tuple[int, EventRow]]) -> None:
@@ -461,22 +402,40 @@ class Ledger:
     def update_costs(self, changes: Sequence[tuple[int, EventRow, int | None, str | None]]) -> None:
         """``(row id, stored row, new cost_pusd, new price basis)`` per changed event; inside a transaction."""
         batch = []
+        owners = self._owners([row_id for row_id, *_ in changes])
         for row_id, old, cost, basis in changes:
             new = msgspec.structs.replace(old, cost_pusd=cost, basis=basis)
-            self._count(new, *self._values(new, None))
-            self._count(old, *self._values(old, None), sign=-1, moves=False)
+            who = owners[row_id]
+            self._count(new, *self._values(new, None, who))
+            self._count(old, *self._values(old, None, who), sign=-1, moves=False)
             batch.append((cost, self._id("basis", basis), row_id))
+            self._changed.append(row_id)
         self.conn.executemany("UPDATE entries SET cost_pusd = ?, basis_id = ? WHERE id = ?", batch)
 
+    def _owners(self, row_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """(host id, user id) of stored events by row id (a personal ledger's are all its own)."""
+        if not self.dialect.postgres:
+            return dict.fromkeys(row_ids, (OWN_HOST, OWN_USER))
+        out: dict[int, tuple[int, int]] = {}
+        for start in range(0, len(row_ids), 500):
+            chunk = row_ids[start : start + 500]
+            sql = f"SELECT id, host_id, user_id FROM entries WHERE id IN ({', '.join('?' * len(chunk))})"
+            out.update((i, (h, u)) for i, h, u in self.conn.execute(sql, chunk))
+        return out
+
     def data_version(self) -> int:
-        """Changes whenever another connection commits a write (SQLite's ``PRAGMA data_version``)."""
-        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+        """Changes whenever another connection commits a write (see :meth:`Dialect.data_version`)."""
+        return self.dialect.data_version(self.conn)
 
     def count_events(self, source: str) -> int:
+        """Events of one source recorded by this writer's host."""
         source_id = self._lookup("source", source)
-        if source_id is None:
+        host_id = self._own_id("host")
+        if source_id is None or host_id is None:
             return 0
-        row = self.conn.execute("SELECT SUM(requests) FROM rollup_total WHERE source_id = ?", (source_id,))
+        row = self.conn.execute(
+            "SELECT SUM(requests) FROM rollup_total WHERE source_id = ? AND host_id = ?", (source_id, host_id)
+        )
         return row.fetchone()[0] or 0
 
     def has_events(self, source: str) -> bool:
@@ -501,9 +460,9 @@ class Ledger:
     def delete_impossible(self, latest_ms: int) -> int:
         """Delete :meth:`impossible_events`, rollups following; returns how many."""
         bounds = repair.bounds(latest_ms)
-        where = " OR ".join(f"({cond})" for _, cond in repair.REASONS)
+        where = " OR ".join(f"({cond})" for _, cond in repair.conditions(bounds))
         with self.transaction():
-            n = repair.delete(self.conn, where, bounds, self._zones(), (bounds["earliest"], bounds["latest"]))
+            n = repair.delete(self.conn, where, (), self._zones(), (bounds["earliest"], bounds["latest"]))
             self._delta = rollups.Delta(self._zones())
         return n
 
@@ -525,10 +484,3 @@ class Ledger:
                               (bounds["earliest"], bounds["latest"]))  # fmt: skip
             self._delta = rollups.Delta(self._zones())
         return n
-
-
-def _reason(exc: sqlite3.Error) -> str:
-    text = str(exc)
-    if "readonly" in text or "read-only" in text:
-        return "the file is read-only (run reports with --no-sync to read it without writing)"
-    return text

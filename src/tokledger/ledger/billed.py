@@ -80,7 +80,9 @@ def write(ledger: Ledger, records: Sequence[tuple[BilledRow, EventRow | None]]) 
         for source, pairs in by_source.items():
             source_id = ledger._id("source", source)
             if source_id not in ledger.billed_sources():
-                conn.execute("INSERT OR IGNORE INTO billed_sources (source_id) VALUES (?)", (source_id,))
+                conn.execute(
+                    "INSERT INTO billed_sources (source_id) VALUES (?) ON CONFLICT DO NOTHING", (source_id,)
+                )
                 ledger._billed = None
             stored = ledger.stored_events(source, [row.key for row, _ in pairs])
             new, replaced, removed = [], [], []
@@ -162,15 +164,15 @@ def day_sums(ledger: Ledger, sources: Sequence[str] = (), start_ms: int | None =
     """Per source, UTC day and model: the sums the billed view is built from (see :class:`DaySum`)."""
     which, args = _source_clause(sources, "b.")
     when, more = _bounds(start_ms, end_ms, "b.")
-    token = f"b.counts & {TOKENS}"
-    cost = f"b.counts & {COST}"
+    token = f"(b.counts & {TOKENS}) != 0"  # compared, not used as a truth value: PostgreSQL wants booleans
+    cost = f"(b.counts & {COST}) != 0"
     sql = (
         f"SELECT b.source_id, b.ts / {DAY_MS}, b.model_id, "
         + ", ".join(f"SUM(CASE WHEN {token} THEN b.{c} ELSE 0 END)" for c in _COLUMNS[9:15])
-        + f", SUM(CASE WHEN {token} THEN COALESCE(b.requests, 0) ELSE 0 END), COUNT(*), SUM({cost} > 0),"
+        + f", SUM(CASE WHEN {token} THEN COALESCE(b.requests, 0) ELSE 0 END), COUNT(*), SUM(CASE WHEN {cost} THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {cost} THEN b.cost_pusd / {MICRO} END), SUM(CASE WHEN {cost} THEN b.cost_pusd % {MICRO} END),"
         f" SUM(CASE WHEN {token} THEN e.cost_pusd / {MICRO} END), SUM(CASE WHEN {token} THEN e.cost_pusd % {MICRO} END),"
-        f" SUM({token} > 0 AND e.cost_pusd IS NULL)"
+        f" SUM(CASE WHEN {token} AND e.cost_pusd IS NULL THEN 1 ELSE 0 END)"
         " FROM billed b LEFT JOIN entries e ON e.source_id = b.source_id AND e.event_key = b.event_key"
         f" WHERE {which} AND {when} GROUP BY 1, 2, 3 ORDER BY 2, 1, 3"
     )

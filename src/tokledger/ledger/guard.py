@@ -100,7 +100,7 @@ def usage_sums(ledger: Ledger, *, start_ms: int | None, end_ms: int | None, sour
         table = "entries"
         cost = _entry_cost(mode)
         sums = (f"COUNT(*), SUM({_TOTAL}), SUM({cost} / {MICRO}), SUM({cost} % {MICRO}), "
-                f"SUM({cost} IS NULL)")  # fmt: skip
+                f"{ledger.dialect.count_null(cost)}")  # fmt: skip
         for op, bound in ((">=", start_ms), ("<", end_ms)):
             if bound is not None:
                 clauses.append(f"ts {op} ?")

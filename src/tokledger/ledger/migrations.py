@@ -1,8 +1,11 @@
-"""Numbered schema migrations of the SQLite ledger, applied in order and recorded in ``user_version``.
+"""Numbered schema migrations of the ledger, shared by SQLite and PostgreSQL, applied in order.
 
-A migration is never edited once released; a change to the schema is a new entry at the end. The rollups
-are derived data: a migration that changes them drops every rollup table, creates them again from
-:func:`tokledger.ledger.rollups.create_sql` and fills them from the events.
+The version is SQLite's ``user_version`` or PostgreSQL's ``tokledger_schema`` table. Migrations are written in
+SQLite's spelling and translated statement by statement (:meth:`tokledger.ledger.dialect.Dialect.ddl`).
+A migration is never changed in what it does once released; a change to the schema is a new entry at the
+end. The rollups are derived data: a migration that changes them is named in :data:`REBUILDS_ROLLUPS`, and
+once the migrations are applied every rollup table is dropped, created again from
+:func:`tokledger.ledger.rollups.create_sql` and filled from the events (the kept zones' days too).
 Times are UTC milliseconds since the epoch; money is integer picodollars (1e-12 USD), so sums are exact.
 """
 
@@ -11,7 +14,8 @@ from __future__ import annotations
 import sqlite3
 
 from tokledger.errors import LedgerError
-from tokledger.ledger.rollups import create_sql, rebuild_sql
+from tokledger.ledger import rollups
+from tokledger.ledger.dialect import of as dialect_of
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -160,8 +164,7 @@ MIGRATIONS.append(
             key    TEXT PRIMARY KEY,  -- one namespace per subsystem, e.g. "daemon.last_cycle"
             value  TEXT NOT NULL
         );
-        {";".join(create_sql())};
-        {";".join(rebuild_sql())};
+        {rollups.ZONES_SQL};
         """,
     )
 )
@@ -251,19 +254,82 @@ MIGRATIONS.append(
     )
 )
 
-# Schema 8: ``rollup_qh_model`` keeps the first and last instant of its quarter-hours, as a ledger created
-# since schema 3 was given them, for a ledger created before: the table is made again and filled from
-# the events (the other rollups are unchanged).
+# Schema 8: events carry their host and user (a personal ledger's own are the names -1 and -2, renamed with
+# the configuration, so its history keeps one identity); file checkpoints and source status are per host;
+# ``entry_changes`` lists stored events changed after they were written, for ``push``; ``pushes`` holds, in
+# a team ledger, each pushing ledger's host, user and how far it has pushed.
 MIGRATIONS.append(
     (
-        "0008_quarter_hour_model_spans",
-        f"""
-        DROP TABLE rollup_qh_model;
-        {";".join(create_sql(["rollup_qh_model"]))};
-        {";".join(rebuild_sql(tables=["rollup_qh_model"]))};
+        "0008_hosts_and_users",
+        """
+        ALTER TABLE entries ADD COLUMN host_id INTEGER NOT NULL DEFAULT -1;
+        ALTER TABLE entries ADD COLUMN user_id INTEGER NOT NULL DEFAULT -2;
+        DROP INDEX entries_key;
+        CREATE UNIQUE INDEX entries_key ON entries (host_id, source_id, event_key);
+        CREATE TABLE files_per_host (
+            id           INTEGER PRIMARY KEY,
+            host_id      INTEGER NOT NULL,
+            source       TEXT    NOT NULL,
+            path         TEXT    NOT NULL,
+            size         INTEGER NOT NULL,
+            mtime_ns     INTEGER NOT NULL,
+            inode        INTEGER NOT NULL,
+            offset       INTEGER NOT NULL,
+            tail_hash    BLOB,
+            events       INTEGER NOT NULL DEFAULT 0,
+            skipped      INTEGER NOT NULL DEFAULT 0,
+            synced_ms    INTEGER NOT NULL,
+            skip_reasons TEXT    NOT NULL DEFAULT '{}',
+            UNIQUE (host_id, path)
+        );
+        INSERT INTO files_per_host (id, host_id, source, path, size, mtime_ns, inode, "offset", tail_hash, events,
+            skipped, synced_ms, skip_reasons)
+        SELECT id, -1, source, path, size, mtime_ns, inode, "offset", tail_hash, events, skipped, synced_ms,
+            skip_reasons FROM files;
+        DROP TABLE files;
+        ALTER TABLE files_per_host RENAME TO files;
+        CREATE TABLE source_status_per_host (
+            host_id    INTEGER NOT NULL,
+            source     TEXT NOT NULL,
+            synced_ms  INTEGER NOT NULL,
+            roots      TEXT NOT NULL,
+            notices    TEXT NOT NULL,
+            PRIMARY KEY (host_id, source)
+        );
+        INSERT INTO source_status_per_host (host_id, source, synced_ms, roots, notices)
+        SELECT -1, source, synced_ms, roots, notices FROM source_status;
+        DROP TABLE source_status;
+        ALTER TABLE source_status_per_host RENAME TO source_status;
+        CREATE TABLE entry_changes (
+            entry_id  INTEGER PRIMARY KEY,
+            rev       INTEGER NOT NULL        -- grows with every write transaction that changed stored events
+        );
+        CREATE INDEX entry_changes_rev ON entry_changes (rev);
+        CREATE TABLE pushes (
+            uid        TEXT PRIMARY KEY,      -- the pushing ledger's own random id
+            host_id    INTEGER NOT NULL,
+            user_id    INTEGER NOT NULL,
+            last_id    INTEGER NOT NULL,      -- its events up to this id are here
+            last_rev   INTEGER NOT NULL,      -- and its changes up to this revision
+            rev_entry  INTEGER NOT NULL,      -- and, of that revision, up to this event id
+            pushed_ms  INTEGER NOT NULL
+        );
+        DROP VIEW events;
+        CREATE VIEW events AS
+        SELECT e.id, ho.value AS host, us.value AS "user", s.value AS source, e.event_key, e.ts, m.value AS model,
+            pv.value AS provider, se.value AS session_id, pr.value AS project, br.value AS git_branch, e.request_id,
+            e.input_tokens, e.output_tokens, e.cache_write_tokens, e.cache_write_1h_tokens, e.cache_read_tokens,
+            e.reasoning_tokens, e.cost_pusd, ba.value AS price_basis, e.logged_cost_pusd, e.is_primary,
+            sp.value AS speed, e.file_id
+        FROM entries e JOIN dims s ON s.id = e.source_id JOIN dims m ON m.id = e.model_id
+            LEFT JOIN dims ho ON ho.id = e.host_id LEFT JOIN dims us ON us.id = e.user_id
+            LEFT JOIN dims pv ON pv.id = e.provider_id LEFT JOIN dims se ON se.id = e.session_id
+            LEFT JOIN dims pr ON pr.id = e.project_id LEFT JOIN dims br ON br.id = e.branch_id
+            LEFT JOIN dims ba ON ba.id = e.basis_id LEFT JOIN dims sp ON sp.id = e.speed_id;
         """,
     )
 )
+REBUILDS_ROLLUPS = {"0003_dimensions_and_rollups", "0008_hosts_and_users"}
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -276,7 +342,8 @@ def _statements(sql: str) -> list[str]:
 
 def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
     """Bring the schema up to ``target``; safe when several processes open a new ledger at once."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    d = dialect_of(conn)
+    version = d.schema_version(conn)
     if version > SCHEMA_VERSION:
         raise LedgerError(
             f"the ledger has schema version {version}, newer than this tokledger knows ({SCHEMA_VERSION}); "
@@ -284,16 +351,38 @@ def migrate(conn: sqlite3.Connection, target: int = SCHEMA_VERSION) -> int:
         )
     if version >= target:
         return version
-    conn.execute("BEGIN IMMEDIATE")
+    for statement in d.begin_write:
+        conn.execute(statement)
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        d.lock_schema(conn)
+        version = d.schema_version(conn)
+        rebuild = False
         for number in range(version, target):
-            _name, sql = MIGRATIONS[number]
+            name, sql = MIGRATIONS[number]
             for statement in _statements(sql):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
+                conn.execute(d.ddl(statement))
+            rebuild |= name in REBUILDS_ROLLUPS
+            d.set_schema_version(conn, number + 1)
+        if rebuild and target == SCHEMA_VERSION:  # rollups only ever have the current code's shape
+            _recreate_rollups(conn, d)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return target
+
+
+def _recreate_rollups(conn, d) -> None:
+    """Drop every rollup table, create it as the current code has it, fill it from the events."""
+    from zoneinfo import ZoneInfo
+
+    from tokledger.ledger.zones import QuarterDays
+
+    for name in rollups.TABLES:
+        conn.execute(f"DROP TABLE IF EXISTS {name}")
+    for statement in rollups.create_sql():
+        conn.execute(d.ddl(statement))
+    zones = [
+        (i, QuarterDays(ZoneInfo(name))) for i, name in conn.execute("SELECT id, name FROM rollup_zones")
+    ]
+    rollups.rebuild_all(conn, zones)

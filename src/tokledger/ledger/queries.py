@@ -1,7 +1,8 @@
 """The SQL behind the reports: filtered, grouped sums, read from the rollups wherever they cover the question.
 
 A report asks for sums grouped by one of ``day`` (the local day, from the zone's UTC offsets),
-``session``, ``project`` or ``branch`` — or by nothing — and always by source and model. Each question is
+``session``, ``project``, ``branch``, ``host``, ``user`` or ``team`` (user and host) — or by nothing — and
+by source and model, and optionally by host or user beside them. Each question is
 answered from the smallest table that holds it exactly (see :mod:`tokledger.ledger.rollups`):
 
 - ``rollup_total`` for lifetime totals, models, projects and branches without dates;
@@ -21,14 +22,17 @@ integers whatever their size: every SQL sum adds micro-dollars and picodollars a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from tokledger.ledger import Ledger
+from tokledger.ledger.dialect import SQLITE, Dialect
 from tokledger.ledger.rollups import BUCKET_MS, MICRO, TOKEN_COLUMNS
 from tokledger.ledger.zones import aligned, local_day_sql, period_sql
 
-GROUPS = ("day", "session", "project", "branch")
+GROUPS = ("day", "session", "project", "branch", "host", "user", "team")
+_EVERYWHERE = (None, "project", "host", "user", "team")  # groups every rollup table can answer
 MODE_COLUMN = {"calculate": "calc", "logged": "logged", "auto": "auto"}
 
 
@@ -41,6 +45,8 @@ class EventFilter:
     models: tuple[str, ...] = ()  # substrings, case-insensitive
     projects: tuple[str, ...] = ()  # substrings, case-insensitive
     sessions: tuple[str, ...] = ()  # exact ids
+    hosts: tuple[str, ...] = ()  # exact names
+    users: tuple[str, ...] = ()  # exact names
     zone: str | None = None
     """The zone whose local days ``first_day``/``last_day`` are, when the bounds are their midnights."""
     first_day: int | None = None  # days since 1970-01-01, inclusive
@@ -64,12 +70,12 @@ def _entry_cost(mode: str, alias: str = "") -> str:
             "auto": f"COALESCE({a}logged_cost_pusd, {a}cost_pusd)"}[MODE_COLUMN[mode]]  # fmt: skip
 
 
-def _name_ids(kind: str, column: str, values: Sequence[str], *, exact: bool) -> tuple[str, list]:
+def _name_ids(kind: str, column: str, values: Sequence[str], *, exact: bool, d: Dialect) -> tuple[str, list]:
     if exact:
         match = f"value IN ({', '.join('?' * len(values))})"
         args = list(values)
     else:
-        match = "(" + " OR ".join("instr(lower(value), ?) > 0" for _ in values) + ")"
+        match = "(" + " OR ".join(d.contains("lower(value)", "?") for _ in values) + ")"
         args = [v.lower() for v in values]
     return f"{column} IN (SELECT id FROM dims WHERE kind = '{kind}' AND {match})", args
 
@@ -80,7 +86,7 @@ def _billed(ledger: Ledger, f: EventFilter) -> tuple[int, ...]:
 
 
 def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = False,
-           billed: tuple[int, ...] = ()) -> tuple[str, list]:  # fmt: skip
+           d: Dialect = SQLITE, billed: tuple[int, ...] = ()) -> tuple[str, list]:  # fmt: skip
     """WHERE clause and arguments. ``time`` is the column of instants, in units of ``scale`` ms ("" for a
     table without one); with ``days`` the bounds are the filter's local days, against a ``day`` column;
     ``billed``: source ids to leave out (:func:`_billed`)."""
@@ -103,9 +109,11 @@ def _where(f: EventFilter, time: str, scale: int, alias: str = "", days: bool = 
         ("model", "model_id", f.models, False),
         ("project", "project_id", f.projects, False),
         ("session", "session_id", f.sessions, True),
+        ("host", "host_id", f.hosts, True),
+        ("user", "user_id", f.users, True),
     ):
         if values:
-            clause, more = _name_ids(kind, alias + column, values, exact=exact)
+            clause, more = _name_ids(kind, alias + column, values, exact=exact, d=d)
             clauses.append(clause)
             args += more
     return " AND ".join(clauses), args
@@ -120,14 +128,15 @@ class _Table:
     first: str = "NULL"
     last: str = "NULL"
     zone_id: int | None = None  # rollup_day: the zone its days are in
+    d: Dialect = SQLITE
 
     @classmethod
-    def of(cls, name: str, mode: str, zone_id: int | None = None) -> _Table:
+    def of(cls, name: str, mode: str, zone_id: int | None = None, d: Dialect = SQLITE) -> _Table:
         if name == "entries":
             cost = _entry_cost(mode)
             sums = ("COUNT(*)", *(f"SUM({c})" for c in TOKEN_COLUMNS), f"SUM({cost} / {MICRO})",
-                    f"SUM({cost} % {MICRO})", f"SUM({cost} IS NULL)")  # fmt: skip
-            return cls("entries", "ts", 1, sums, "MIN(ts)", "MAX(ts)")
+                    f"SUM({cost} % {MICRO})", d.count_null(cost))  # fmt: skip
+            return cls("entries", "ts", 1, sums, "MIN(ts)", "MAX(ts)", d=d)
         m = MODE_COLUMN[mode]
         sums = ("SUM(requests)", *(f"SUM({c})" for c in TOKEN_COLUMNS), f"SUM({m}_hi)", f"SUM({m}_lo)",
                 f"SUM({m}_unpriced)")  # fmt: skip
@@ -135,7 +144,7 @@ class _Table:
             ("MIN(first_ts)", "MAX(last_ts)") if name in ("rollup_qh", "rollup_session") else ("NULL", "NULL")
         )
         time = ("bucket", BUCKET_MS) if name in ("rollup_qh", "rollup_qh_model") else ("", 0)
-        return cls(name, *time, sums, *spans, zone_id=zone_id)
+        return cls(name, *time, sums, *spans, zone_id=zone_id, d=d)
 
     @property
     def time(self) -> str:
@@ -144,7 +153,7 @@ class _Table:
 
     def where(self, ledger: Ledger, f: EventFilter) -> tuple[str, list]:
         where, args = _where(
-            f, self.column, self.scale, days=self.name == "rollup_day", billed=_billed(ledger, f)
+            f, self.column, self.scale, days=self.name == "rollup_day", d=self.d, billed=_billed(ledger, f)
         )
         if self.zone_id is not None:
             where += " AND zone_id = ?"
@@ -154,20 +163,21 @@ class _Table:
 
 def _table(ledger: Ledger, f: EventFilter, group: str | None, mode: str) -> _Table:
     """The smallest table that answers the question exactly."""
+    d = ledger.dialect
     undated = f.start_ms is None and f.end_ms is None
-    if undated and group in (None, "project", "branch") and not f.sessions:
-        return _Table.of("rollup_total", mode)
-    if undated and group in (None, "project", "session"):
-        return _Table.of("rollup_session", mode)
-    if group in (None, "project", "day") and not f.sessions and f.whole_days and f.zone:
+    if undated and group in (*_EVERYWHERE, "branch") and not f.sessions:
+        return _Table.of("rollup_total", mode, d=d)
+    if undated and group in (*_EVERYWHERE, "session"):
+        return _Table.of("rollup_session", mode, d=d)
+    if group in (*_EVERYWHERE, "day") and not f.sessions and f.whole_days and f.zone:
         zone_id = ledger.zone_id(f.zone)
         if zone_id is not None:
-            return _Table.of("rollup_day", mode, zone_id)
+            return _Table.of("rollup_day", mode, zone_id, d=d)
     if not f.on_buckets:
-        return _Table.of("entries", mode)
+        return _Table.of("entries", mode, d=d)
     if group in ("session", "project", "branch") or f.projects or f.sessions:
-        return _Table.of("rollup_qh", mode)
-    return _Table.of("rollup_qh_model", mode)
+        return _Table.of("rollup_qh", mode, d=d)
+    return _Table.of("rollup_qh_model", mode, d=d)
 
 
 @dataclass(slots=True)
@@ -184,19 +194,24 @@ class Group:
     first_ms: int | None
     last_ms: int | None
     project: str | None = None
+    part: str | None = None
+    """With ``by``: the host or user name."""
 
 
-_GROUP_COLUMN = {"session": "session_id", "project": "project_id", "branch": "branch_id"}
+_GROUP_COLUMN = {"session": "session_id", "project": "project_id", "branch": "branch_id", "host": "host_id",
+                 "user": "user_id"}  # fmt: skip
 
 
 def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
           spans: Callable[[], Sequence[tuple[int, int]]] | None = None,
-          period: tuple[str, int] | None = None, per_model: bool = True) -> list[Group]:  # fmt: skip
+          period: tuple[str, int] | None = None, per_model: bool = True, by: str | None = None) -> list[Group]:  # fmt: skip
     """Sums per (``group``, source, model) — or per ``group`` alone without ``per_model`` (source and model
     then None). ``group`` "day" gives local day numbers of the filter's zone and needs ``spans``: a function
     giving the zone's offsets over the selection (asked only when needed); with ``period``
     ``("week", start_of_week)`` the value is the week's first day, with ``("month", 0)`` it is
-    ``year * 100 + month``."""
+    ``year * 100 + month``. ``group`` "team" gives ``(user, host)`` pairs. With ``by`` ("host" or "user")
+    the sums are split by that too (:attr:`Group.part`)."""
+    d = ledger.dialect
     t = _table(ledger, f, group, mode)
     keys: list[str] = []
     key_args: list[int] = []
@@ -207,16 +222,20 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
         else:
             zone_spans = spans()
             if not aligned(zone_spans):
-                t = _Table.of("entries", mode)
+                t = _Table.of("entries", mode, d=d)
                 source = t.name
             day, key_args = local_day_sql(zone_spans, t.time)
         if period is not None:
             source = f"(SELECT {day} AS day_number, * FROM {t.name} r WHERE {{where}})"
             day = "r.day_number"
-        keys.append(period_sql(day, *period) if period else day)
+        keys.append(period_sql(day, *period, d=d) if period else day)
+    elif group == "team":
+        keys += ["r.user_id", "r.host_id"]
     elif group is not None:
         column = _GROUP_COLUMN[group]
         keys.append(f"COALESCE(r.{column}, 0)" if t.name == "entries" else f"r.{column}")
+    if by is not None:
+        keys.append(f"r.{_GROUP_COLUMN[by]}")
     where, args = t.where(ledger, f)
     join = ""
     project = "NULL"
@@ -236,11 +255,39 @@ def usage(ledger: Ledger, f: EventFilter, group: str | None, mode: str,
     names = ledger.names(i for r in records for i in r[first_id : n + 2])
     out = []
     for r in records:
-        value = r[0] if group == "day" else (names.get(r[0]) if n else None)
+        if group == "day":
+            value = r[0]
+        elif group == "team":
+            value = (names.get(r[0]), names.get(r[1]))
+        else:
+            value = names.get(r[0]) if group is not None else None
         s = r[n + 2 : n + 12]
         out.append(Group(value, names.get(r[n]), names.get(r[n + 1]), s[0], tuple(s[1:7]),
-                         (s[7] or 0) * MICRO + (s[8] or 0), s[9] or 0, r[n + 12], r[n + 13], r[n + 14]))  # fmt: skip
+                         (s[7] or 0) * MICRO + (s[8] or 0), s[9] or 0, r[n + 12], r[n + 13], r[n + 14],
+                         names.get(r[n - 1]) if by else None))  # fmt: skip
     return out
+
+
+def session_counts(ledger: Ledger, f: EventFilter) -> dict[tuple[str, str], int]:
+    """Distinct sessions of the selection per (user, host)."""
+    undated = f.start_ms is None and f.end_ms is None
+    name = "rollup_session" if undated else "rollup_qh" if f.on_buckets else "entries"
+    t = _Table.of(name, "auto", d=ledger.dialect)
+    where, args = t.where(ledger, f)
+    records = ledger.conn.execute(
+        f"SELECT user_id, host_id, COUNT(DISTINCT session_id) FROM {name} WHERE {where} AND session_id != 0"
+        " GROUP BY 1, 2", args,
+    ).fetchall()  # fmt: skip
+    names = ledger.names(i for r in records for i in r[:2])
+    return {(names.get(u), names.get(h)): n for u, h, n in records}
+
+
+def names_of(ledger: Ledger, kind: str) -> list[str]:
+    """The hosts (``kind`` "host") or users the ledger holds events of, sorted."""
+    column = _GROUP_COLUMN[kind]
+    ids = [i for (i,) in ledger.conn.execute(f"SELECT DISTINCT {column} FROM rollup_total")]
+    names = ledger.names(ids)
+    return sorted(names[i] for i in ids if i in names)
 
 
 def unpriced_models(ledger: Ledger, f: EventFilter, mode: str) -> list[str]:
@@ -261,7 +308,7 @@ def unpriced_models(ledger: Ledger, f: EventFilter, mode: str) -> list[str]:
 def time_range(ledger: Ledger, f: EventFilter) -> tuple[int | None, int | None]:
     """Bounds (ms) within which every selected event lies: exact on the events, to the quarter-hour otherwise."""
     name = "rollup_qh" if f.projects or f.sessions else "rollup_qh_model"
-    t = _Table.of(name if f.on_buckets else "entries", "auto")
+    t = _Table.of(name if f.on_buckets else "entries", "auto", d=ledger.dialect)
     where, args = t.where(ledger, f)
     lo, hi = ledger.conn.execute(
         f"SELECT MIN({t.column}), MAX({t.column}) FROM {t.name} WHERE {where}", args
@@ -311,12 +358,12 @@ def timeline(ledger: Ledger, f: EventFilter, mode: str) -> list[Piece]:
     if not f.on_buckets:
         return requests_between(ledger, f, mode, None, None)
     if f.projects or f.sessions:
-        t = _Table.of("rollup_qh", mode)
+        t = _Table.of("rollup_qh", mode, d=ledger.dialect)
         where, args = t.where(ledger, f)
         sql = (f"SELECT bucket, MIN(first_ts), MAX(last_ts), source_id, model_id, {', '.join(t.sums)} "
                f"FROM rollup_qh WHERE {where} GROUP BY 1, 4, 5 ORDER BY 1, 2")  # fmt: skip
         return _pieces(ledger, sql, args)
-    where, args = _Table.of("rollup_qh_model", mode).where(ledger, f)
+    where, args = _Table.of("rollup_qh_model", mode, d=ledger.dialect).where(ledger, f)
     m = MODE_COLUMN[mode]
     sql = (f"SELECT bucket, first_ts, last_ts, source_id, model_id, requests, {', '.join(TOKEN_COLUMNS)},"
            f" {m}_hi, {m}_lo, {m}_unpriced FROM rollup_qh_model WHERE {where} ORDER BY 1")  # fmt: skip
@@ -327,14 +374,15 @@ def requests_between(
     ledger: Ledger, f: EventFilter, mode: str, start_ms: int | None, end_ms: int | None
 ) -> list[Piece]:
     """Every selected request in [start_ms, end_ms) (None: unbounded) as its own piece, in time order."""
-    where, args = _where(f, "ts", 1, billed=_billed(ledger, f))
+    where, args = _where(f, "ts", 1, d=ledger.dialect, billed=_billed(ledger, f))
     for op, bound in ((">=", start_ms), ("<", end_ms)):
         if bound is not None:
             where += f" AND ts {op} ?"
             args.append(bound)
     cost = _entry_cost(mode)
     sql = (f"SELECT ts / {BUCKET_MS}, ts, ts, source_id, model_id, 1, {', '.join(TOKEN_COLUMNS)}, {cost} / {MICRO},"
-           f" {cost} % {MICRO}, {cost} IS NULL FROM entries WHERE {where} ORDER BY ts, id")  # fmt: skip
+           f" {cost} % {MICRO}, {ledger.dialect.as_int(f'{cost} IS NULL')} FROM entries WHERE {where}"
+           " ORDER BY ts, id")  # fmt: skip
     return _pieces(ledger, sql, args)
 
 
@@ -361,27 +409,39 @@ def source_counts(ledger: Ledger) -> dict[str, tuple[int, int | None]]:
 
 
 def file_counts(ledger: Ledger) -> dict[str, tuple[int, int, int]]:
-    """Per source: (files, skipped lines, last file sync ms)."""
+    """Per source: (files, skipped lines, last file sync ms) of this host."""
     rows = ledger.conn.execute(
-        "SELECT source, COUNT(*), SUM(skipped), MAX(synced_ms) FROM files GROUP BY source"
+        "SELECT source, COUNT(*), SUM(skipped), MAX(synced_ms) FROM files WHERE host_id = ? GROUP BY source",
+        (ledger.host_id(),),
     )
     return {s: (n, skipped or 0, synced) for s, n, skipped, synced in rows}
 
 
 def skip_reasons(ledger: Ledger) -> dict[str, dict[str, int]]:
-    """Per source: why its files' skipped records were skipped, reason → count."""
+    """Per source: why this host's files' skipped records were skipped, reason → count."""
     out: dict[str, dict[str, int]] = {}
     rows = ledger.conn.execute(
-        "SELECT source, key, SUM(value) FROM files, json_each(files.skip_reasons)"
-        " WHERE skipped > 0 AND json_valid(skip_reasons) GROUP BY source, key"
+        "SELECT source, skip_reasons FROM files WHERE host_id = ? AND skipped > 0", (ledger.host_id(),)
     )
-    for source, why, n in rows:
-        out.setdefault(source, {})[why] = n
+    for source, text in rows:
+        try:
+            reasons = json.loads(text or "{}")
+        except ValueError:
+            continue
+        if not isinstance(reasons, dict):
+            continue
+        counts = out.setdefault(source, {})
+        for why, n in reasons.items():
+            if isinstance(n, int):
+                counts[why] = counts.get(why, 0) + n
     return out
 
 
 def source_status(ledger: Ledger) -> dict[str, tuple[int, str, str]]:
-    rows = ledger.conn.execute("SELECT source, synced_ms, roots, notices FROM source_status")
+    """Per source: the last sync of this host (ms, JSON roots, JSON notices)."""
+    rows = ledger.conn.execute(
+        "SELECT source, synced_ms, roots, notices FROM source_status WHERE host_id = ?", (ledger.host_id(),)
+    )
     return {s: (ms, roots, notices) for s, ms, roots, notices in rows}
 
 
@@ -389,7 +449,7 @@ def event_details(ledger: Ledger, f: EventFilter, mode: str, limit: int | None) 
     """The newest events (up to ``limit``), oldest first, with everything that explains their cost:
     (ts, source, model, provider, session_id, project, event_key, request_id, six token counts,
     cost (per ``mode``), cost_pusd, logged_cost_pusd, price_basis, file path)."""
-    where, args = _where(f, "ts", 1, alias="e.", billed=_billed(ledger, f))
+    where, args = _where(f, "ts", 1, alias="e.", d=ledger.dialect, billed=_billed(ledger, f))
     cols = ", ".join(f"e.{c}" for c in TOKEN_COLUMNS)
     sql = (
         f"SELECT e.ts, e.source_id, e.model_id, e.provider_id, e.session_id, e.project_id, e.event_key, e.request_id,"

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from sqlite3 import Connection
 
 from tokledger.ledger import rollups
-from tokledger.ledger.rollups import BUCKET_MS, FROM_EVENTS, SUM_COLUMNS, TABLES, TOKEN_COLUMNS
+from tokledger.ledger.dialect import of as dialect_of
+from tokledger.ledger.rollups import BUCKET_MS, FROM_EVENTS, SUM_COLUMNS, TABLES, TOKEN_COLUMNS, WHO
 from tokledger.ledger.rows import PUSD_PER_USD, datetime_to_ms
 from tokledger.ledger.zones import QuarterDays, local_day_sql, offset_spans
 
@@ -37,54 +38,66 @@ def bounds(latest_ms: int) -> dict[str, int]:
             "max_cost": int(MAX_COST_USD) * PUSD_PER_USD}  # fmt: skip
 
 
+def conditions(bounds: dict[str, int]) -> list[tuple[str, str]]:
+    """:data:`REASONS` with the bounds written in (whole numbers), so both engines read the same SQL."""
+    out = []
+    for why, cond in REASONS:
+        for name, value in bounds.items():
+            cond = cond.replace(f":{name}", str(int(value)))
+        out.append((why, cond))
+    return out
+
+
 def impossible(conn: Connection, bounds: dict[str, int]) -> list[tuple[int, int, str, str]]:
     """``(row id, ts, event key, reason)`` of every event outside ``bounds`` (``earliest``, ``latest``: ms;
     ``max_tokens``; ``max_cost``: picodollars), the first reason that applies."""
-    case = " ".join(f"WHEN {cond} THEN '{why}'" for why, cond in REASONS)
-    where = " OR ".join(f"({cond})" for _, cond in REASONS)
+    reasons = conditions(bounds)
+    case = " ".join(f"WHEN {cond} THEN '{why}'" for why, cond in reasons)
+    where = " OR ".join(f"({cond})" for _, cond in reasons)
     sql = f"SELECT id, ts, event_key, CASE {case} END FROM entries WHERE {where} ORDER BY id"
-    return conn.execute(sql, bounds).fetchall()
+    return conn.execute(sql).fetchall()
 
 
 def delete(conn: Connection, where: str, args: Sequence, zones: Sequence[tuple[int, QuarterDays]],
            plausible: tuple[int, int]) -> int:  # fmt: skip
     """Delete the events ``WHERE`` selects, rollups following (call inside a transaction); returns how many."""
-    conn.execute("DROP TABLE IF EXISTS temp.doomed")
+    conn.execute("DROP TABLE IF EXISTS doomed")
     conn.execute(f"CREATE TEMP TABLE doomed AS SELECT id FROM entries WHERE {where}", args)
     n, lo, hi = conn.execute(
         "SELECT COUNT(*), MIN(ts), MAX(ts) FROM entries WHERE id IN (SELECT id FROM doomed)"
     ).fetchone()
     if not n:
-        conn.execute("DROP TABLE temp.doomed")
+        conn.execute("DROP TABLE doomed")
         return 0
     picked = "WHERE id IN (SELECT id FROM doomed)"
+    d = dialect_of(conn)
     if lo < plausible[0] or hi > plausible[1]:
         conn.execute(f"DELETE FROM entries {picked}")
         rollups.rebuild_all(conn, zones)
-        conn.execute("DROP TABLE temp.doomed")
+        conn.execute("DROP TABLE doomed")
         return n
     buckets = [b for (b,) in conn.execute(f"SELECT DISTINCT ts / {BUCKET_MS} FROM entries {picked}")]
     sessions = [s for (s,) in conn.execute(f"SELECT DISTINCT COALESCE(session_id, 0) FROM entries {picked}")]
     for name in FROM_EVENTS:
-        conn.execute(_subtract_sql(name, rollups.select_sql(name, picked)))
+        conn.execute(_subtract_sql(name, rollups.select_sql(name, picked, d)))
     for zone_id, days in zones:
         spans = offset_spans(days.tz, lo, hi)
         day, day_args = local_day_sql(spans, f"(ts / {BUCKET_MS}) * {BUCKET_MS}")
-        keys = (str(zone_id), day, "source_id", "model_id", "COALESCE(project_id, 0)")
-        sums = rollups._entry_sums()
-        select = f"SELECT {', '.join([*keys, *sums])} FROM entries {picked} GROUP BY 1, 2, 3, 4, 5"
+        keys = (str(zone_id), day, "source_id", "model_id", "COALESCE(project_id, 0)", *WHO)
+        sums = rollups._entry_sums(d)
+        select = f"SELECT {', '.join([*keys, *sums])} FROM entries {picked} GROUP BY 1, 2, 3, 4, 5, 6, 7"
         conn.execute(_subtract_sql("rollup_day", select), day_args)
     for name in TABLES:
         conn.execute(f"DELETE FROM {name} WHERE requests <= 0")
     conn.execute(f"DELETE FROM entries {picked}")
     rollups.rebuild_dirty(conn, buckets, sessions)
-    conn.execute("DROP TABLE temp.doomed")
+    conn.execute("DROP TABLE doomed")
     return n
 
 
 def _subtract_sql(table: str, select: str) -> str:
     """``select``'s sums taken away from ``table``'s rows (every key it gives exists there)."""
     t = TABLES[table]
-    updates = ", ".join(f"{c} = {c} - excluded.{c}" for c in SUM_COLUMNS)
+    updates = ", ".join(f"{c} = {table}.{c} - excluded.{c}" for c in SUM_COLUMNS)
     return (f"INSERT INTO {table} ({', '.join(t.columns)}) {select} "
             f"ON CONFLICT ({', '.join(t.keys)}) DO UPDATE SET {updates}")  # fmt: skip

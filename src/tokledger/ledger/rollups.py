@@ -9,12 +9,16 @@ table              one row per                                                  
                                                                                 blocks
 ``rollup_day``     local day of a kept zone (``rollup_zones``), source, model,  time and project reports in
                    project                                                      the zones a user reports in
-``rollup_session`` session, source, model, project; first and last instant      the session report
+``rollup_session`` session, source, model, project; first and last instant      the session report, sessions
+                                                                                per user and host
 ``rollup_total``   source, model, project, git branch                          lifetime totals, models,
-                                                                                projects, branches, sources
+                                                                                projects, branches, sources,
+                                                                                the team report
 =================  ===========================================================  ==============================
 
-(0 stands for "none" in an id column.) Each row holds the request count, the six token sums and, for every
+Every table is also keyed by host and user (``host_id``, ``user_id``), which a personal ledger holds one
+of each of, and a team ledger one per machine and person: filters and breakdowns by host or user read the
+same tables. (0 stands for "none" in an id column.) Each row holds the request count, the six token sums and, for every
 cost mode (``calc``: calculated at ingest, ``logged``: recorded by the source, ``auto``: logged where there
 is one, else calculated), the cost in whole micro-dollars (``_hi``) plus picodollars (``_lo``) and the
 requests without a cost (``_unpriced``). Splitting the cost keeps every sum far inside 64 bits (``hi``
@@ -37,6 +41,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from sqlite3 import Connection
 
+from tokledger.ledger.dialect import of as dialect_of
 from tokledger.ledger.zones import QuarterDays, aligned, local_day_sql, offset_spans
 
 BUCKET_MS = 900_000
@@ -67,15 +72,17 @@ class Table:
         return (*self.keys, *SUM_COLUMNS, *(("first_ts", "last_ts") if self.spans else ()))
 
 
+WHO = ("host_id", "user_id")
 TABLES = {
     t.name: t
     for t in (
-        Table("rollup_qh", ("bucket", "source_id", "model_id", "project_id", "session_id", "branch_id"), spans=True,
-              index=("session_id",)),
-        Table("rollup_qh_model", ("bucket", "source_id", "model_id"), spans=True, index=("source_id", "bucket")),
-        Table("rollup_day", ("zone_id", "day", "source_id", "model_id", "project_id")),
-        Table("rollup_session", ("session_id", "source_id", "model_id", "project_id"), spans=True),
-        Table("rollup_total", ("source_id", "model_id", "project_id", "branch_id")),
+        Table("rollup_qh", ("bucket", "source_id", "model_id", "project_id", "session_id", "branch_id", *WHO),
+              spans=True, index=("session_id",)),
+        Table("rollup_qh_model", ("bucket", "source_id", "model_id", *WHO), spans=True,
+              index=("source_id", "bucket")),
+        Table("rollup_day", ("zone_id", "day", "source_id", "model_id", "project_id", *WHO)),
+        Table("rollup_session", ("session_id", "source_id", "model_id", "project_id", *WHO), spans=True),
+        Table("rollup_total", ("source_id", "model_id", "project_id", "branch_id", *WHO)),
     )
 }  # fmt: skip
 FROM_EVENTS = ("rollup_qh", "rollup_qh_model", "rollup_session", "rollup_total")
@@ -91,15 +98,20 @@ _ENTRY_KEYS = {
     "project_id": "COALESCE(project_id, 0)",
     "session_id": "COALESCE(session_id, 0)",
     "branch_id": "COALESCE(branch_id, 0)",
+    "host_id": "host_id",
+    "user_id": "user_id",
 }
 
 
-def create_sql(only: Sequence[str] | None = None) -> list[str]:
-    """CREATE statements of every rollup table and the zones whose days are kept (or of ``only`` these)."""
-    out = [] if only else [
-        "CREATE TABLE rollup_zones (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, added_ms INTEGER NOT NULL)"
-    ]  # fmt: skip
-    for t in TABLES.values() if only is None else (TABLES[name] for name in only):
+ZONES_SQL = (
+    "CREATE TABLE rollup_zones (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, added_ms INTEGER NOT NULL)"
+)
+
+
+def create_sql() -> list[str]:
+    """CREATE statements of every rollup table (in SQLite's spelling: see :meth:`Dialect.ddl`)."""
+    out = []
+    for t in TABLES.values():
         columns = ", ".join(f"{c} INTEGER NOT NULL" for c in t.columns)
         out.append(f"CREATE TABLE {t.name} ({columns}, PRIMARY KEY ({', '.join(t.keys)})) WITHOUT ROWID")
         if t.index:
@@ -107,59 +119,66 @@ def create_sql(only: Sequence[str] | None = None) -> list[str]:
     return out
 
 
-def _entry_sums() -> list[str]:
+def _entry_sums(d) -> list[str]:
     sums = ["COUNT(*)", *(f"SUM({c})" for c in TOKEN_COLUMNS)]
     for mode in COST_MODES:
         cost = _ENTRY_COST[mode]
         sums += [
             f"COALESCE(SUM({cost} / {MICRO}), 0)",
             f"COALESCE(SUM({cost} % {MICRO}), 0)",
-            f"SUM({cost} IS NULL)",
+            d.count_null(cost),
         ]
     return sums
 
 
-def select_sql(table: str, where: str = "") -> str:
+def select_sql(table: str, where: str = "", d=None) -> str:
     """The rows of a table kept from the events, as the events give them (``where`` filters the events)."""
     t = TABLES[table]
     spans = ("MIN(ts)", "MAX(ts)") if t.spans else ()
-    select = ", ".join([*(_ENTRY_KEYS[k] for k in t.keys), *_entry_sums(), *spans])
+    select = ", ".join([*(_ENTRY_KEYS[k] for k in t.keys), *_entry_sums(d or dialect_of(None)), *spans])
     group = ", ".join(str(i + 1) for i in range(len(t.keys)))
-    return f"SELECT {select} FROM entries {where} GROUP BY {group}"
+    return f"SELECT {select} FROM entries {where or 'WHERE 1 = 1'} GROUP BY {group}"
 
 
-def rebuild_sql(where: str = "", tables: Sequence[str] = FROM_EVENTS) -> list[str]:
+def rebuild_sql(where: str = "", tables: Sequence[str] = FROM_EVENTS, d=None) -> list[str]:
     """``INSERT ... SELECT`` statements recomputing tables kept from the events (optionally ``WHERE ...``)."""
-    return [f"INSERT INTO {t} ({', '.join(TABLES[t].columns)}) {select_sql(t, where)}" for t in tables]
+    return [f"INSERT INTO {t} ({', '.join(TABLES[t].columns)}) {select_sql(t, where, d)}" for t in tables]
 
 
 def add_new(conn: Connection, first_id: int, zones: Sequence[tuple[int, QuarterDays]]) -> None:
     """Add the events recorded with ids from ``first_id`` on (this transaction's new events) to every table,
-    summed by SQLite itself: a first import adds each event's sums in C, not in Python."""
-    lo, hi = conn.execute("SELECT MIN(ts), MAX(ts) FROM entries WHERE id >= ?", (first_id,)).fetchone()
+    summed by the database itself: a first import adds each event's sums in C, not in Python."""
+    # ``ts + 0``: the new rows are found by id; PostgreSQL would otherwise walk the index on ts for them.
+    lo, hi = conn.execute(
+        "SELECT MIN(ts + 0), MAX(ts + 0) FROM entries WHERE id >= ?", (first_id,)
+    ).fetchone()
     if lo is None:
         return
+    d = dialect_of(conn)
     where = "WHERE id >= ?"
     for name in FROM_EVENTS:
-        conn.execute(_add_sql(name, select_sql(name, where)), (first_id,))
+        conn.execute(_add_sql(name, select_sql(name, where, d), d), (first_id,))
     for zone_id, days in zones:
         spans = offset_spans(days.tz, lo, hi)
         day, args = local_day_sql(spans, f"(ts / {BUCKET_MS}) * {BUCKET_MS}")
-        keys = (str(zone_id), day, *(_ENTRY_KEYS[k] for k in ("source_id", "model_id", "project_id")))
-        select = f"SELECT {', '.join([*keys, *_entry_sums()])} FROM entries {where} GROUP BY 1, 2, 3, 4, 5"
-        conn.execute(_add_sql("rollup_day", select), (*args, first_id))
+        keys = (str(zone_id), day, *(_ENTRY_KEYS[k] for k in ("source_id", "model_id", "project_id", *WHO)))
+        select = (
+            f"SELECT {', '.join([*keys, *_entry_sums(d)])} FROM entries {where} GROUP BY 1, 2, 3, 4, 5, 6, 7"
+        )
+        conn.execute(_add_sql("rollup_day", select, d), (*args, first_id))
 
 
-def _add_sql(table: str, select: str) -> str:
+def _add_sql(table: str, select: str, d) -> str:
     t = TABLES[table]
-    updates = [f"{c} = {c} + excluded.{c}" for c in SUM_COLUMNS]
+    updates = [f"{c} = {table}.{c} + excluded.{c}" for c in SUM_COLUMNS]
     if t.spans:
-        updates += ["first_ts = MIN(first_ts, excluded.first_ts)", "last_ts = MAX(last_ts, excluded.last_ts)"]
+        updates += [f"first_ts = {d.least(f'{table}.first_ts', 'excluded.first_ts')}",
+                    f"last_ts = {d.greatest(f'{table}.last_ts', 'excluded.last_ts')}"]  # fmt: skip
     return (f"INSERT INTO {table} ({', '.join(t.columns)}) {select} "
             f"ON CONFLICT ({', '.join(t.keys)}) DO UPDATE SET {', '.join(updates)}")  # fmt: skip
 
 
-def _from_qh(target: str, keys: Sequence[str], where: str) -> str:
+def _from_qh(target: str, keys: Sequence[str], where: str = "WHERE 1 = 1") -> str:
     """``target`` rows summed from ``rollup_qh`` rows (``keys``: the SQL of the target's keys)."""
     t = TABLES[target]
     sums = [f"SUM({c})" for c in SUM_COLUMNS] + (["MIN(first_ts)", "MAX(last_ts)"] if t.spans else [])
@@ -188,7 +207,7 @@ class Delta:
 
     def add(self, ts: int, source_id: int, model_id: int, project_id: int | None, session_id: int | None,
             branch_id: int | None, tokens: Sequence[int], cost: int | None, logged: int | None,
-            sign: int = 1, moves: bool = True) -> None:  # fmt: skip
+            sign: int = 1, moves: bool = True, who: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
         """Count one event (``sign`` -1: take it away; unless it only changes its cost (``moves`` False),
         its quarter-hour and session are marked for a rebuild of their first and last instants)."""
         bucket = ts // BUCKET_MS
@@ -200,12 +219,16 @@ class Delta:
                 self.dirty_buckets.add(bucket)
                 self.dirty_sessions.add(session)
         rows = self.rows
-        self._add(rows["rollup_qh"], (bucket, source_id, model_id, project, session, branch), sums, ts)
-        self._add(rows["rollup_qh_model"], (bucket, source_id, model_id), sums, ts)
-        self._add(rows["rollup_session"], (session, source_id, model_id, project), sums, ts)
-        self._add(rows["rollup_total"], (source_id, model_id, project, branch), sums)
+        host, user = who
+        self._add(
+            rows["rollup_qh"], (bucket, source_id, model_id, project, session, branch, host, user), sums, ts
+        )
+        self._add(rows["rollup_qh_model"], (bucket, source_id, model_id, host, user), sums, ts)
+        self._add(rows["rollup_session"], (session, source_id, model_id, project, host, user), sums, ts)
+        self._add(rows["rollup_total"], (source_id, model_id, project, branch, host, user), sums)
         for zone_id, days in self.zones:
-            self._add(rows["rollup_day"], (zone_id, days.day(bucket), source_id, model_id, project), sums)
+            key = (zone_id, days.day(bucket), source_id, model_id, project, host, user)
+            self._add(rows["rollup_day"], key, sums)
 
     @staticmethod
     def _add(rows: dict[tuple, list[int]], key: tuple, sums: list[int], ts: int | None = None) -> None:
@@ -224,7 +247,7 @@ class Delta:
             if not rows:
                 continue
             t = TABLES[name]
-            conn.executemany(_upsert(t), [(*key, *sums) for key, sums in rows.items()])
+            conn.executemany(_upsert(t, dialect_of(conn)), [(*key, *sums) for key, sums in rows.items()])
             emptied = [key for key, sums in rows.items() if sums[0] <= 0]
             if emptied:
                 match = " AND ".join(f"{k} = ?" for k in t.keys)
@@ -235,8 +258,8 @@ class Delta:
         self.dirty_sessions.clear()
 
 
-def _upsert(t: Table) -> str:
-    return _add_sql(t.name, f"VALUES ({', '.join('?' * len(t.columns))})")
+def _upsert(t: Table, d) -> str:
+    return _add_sql(t.name, f"VALUES ({', '.join('?' * len(t.columns))})", d)
 
 
 def _ranges(buckets: Iterable[int]) -> list[tuple[int, int]]:
@@ -254,17 +277,18 @@ def rebuild_dirty(conn: Connection, buckets: Iterable[int], sessions: Iterable[i
     """Recompute the rows with first and last instants that a replaced event may have left wrong:
     the quarter-hours of both quarter-hour tables from the events, then ``rollup_session`` sessions from
     ``rollup_qh``."""
+    d = dialect_of(conn)
     for lo, hi in _ranges(buckets):
         where = f"WHERE ts >= {lo * BUCKET_MS} AND ts < {(hi + 1) * BUCKET_MS}"
         for table in ("rollup_qh", "rollup_qh_model"):
             conn.execute(f"DELETE FROM {table} WHERE bucket BETWEEN ? AND ?", (lo, hi))
-            conn.execute(rebuild_sql(where, (table,))[0])
+            conn.execute(rebuild_sql(where, (table,), d)[0])
     sessions = sorted(set(sessions))
     for start in range(0, len(sessions), 500):
         chunk = sessions[start : start + 500]
         marks = ", ".join("?" * len(chunk))
         conn.execute(f"DELETE FROM rollup_session WHERE session_id IN ({marks})", chunk)
-        sql = _from_qh("rollup_session", ("session_id", "source_id", "model_id", "project_id"),
+        sql = _from_qh("rollup_session", ("session_id", "source_id", "model_id", "project_id", *WHO),
                        f"WHERE session_id IN ({marks})")  # fmt: skip
         conn.execute(sql, chunk)
 
@@ -280,14 +304,16 @@ def build_zone(conn: Connection, zone_id: int, days: QuarterDays) -> bool:
     if not aligned(spans):
         return False
     day, args = local_day_sql(spans, f"bucket * {BUCKET_MS}")
-    conn.execute(_from_qh("rollup_day", (str(zone_id), day, "source_id", "model_id", "project_id"), ""), args)
+    conn.execute(
+        _from_qh("rollup_day", (str(zone_id), day, "source_id", "model_id", "project_id", *WHO)), args
+    )
     return True
 
 
 def rebuild_all(conn: Connection, zones: Sequence[tuple[int, QuarterDays]] = ()) -> None:
     for name in FROM_EVENTS:
         conn.execute(f"DELETE FROM {name}")
-    for statement in rebuild_sql():
+    for statement in rebuild_sql(d=dialect_of(conn)):
         conn.execute(statement)
     for zone_id, days in zones:
         build_zone(conn, zone_id, days)
@@ -296,9 +322,10 @@ def rebuild_all(conn: Connection, zones: Sequence[tuple[int, QuarterDays]] = ())
 def differences(conn: Connection, zones: Sequence[tuple[int, QuarterDays]] = ()) -> list[str]:
     """Where the stored rollups differ from a recomputation from the events (empty when they agree)."""
     problems = []
-    fresh_rows = {name: set(conn.execute(select_sql(name))) for name in FROM_EVENTS}
+    d = dialect_of(conn)
+    fresh_rows = {name: set(map(tuple, conn.execute(select_sql(name, d=d)))) for name in FROM_EVENTS}
     for name in FROM_EVENTS:
-        stored = set(conn.execute(f"SELECT {', '.join(TABLES[name].columns)} FROM {name}"))
+        stored = set(map(tuple, conn.execute(f"SELECT {', '.join(TABLES[name].columns)} FROM {name}")))
         problems += [
             f"{name}: stored row {row} is not what the events give"
             for row in sorted(stored - fresh_rows[name])[:5]
@@ -306,14 +333,15 @@ def differences(conn: Connection, zones: Sequence[tuple[int, QuarterDays]] = ())
         problems += [f"{name}: missing row {row}" for row in sorted(fresh_rows[name] - stored)[:5]]
     columns = ", ".join(TABLES["rollup_day"].columns)
     for zone_id, days in zones:
-        stored = set(conn.execute(f"SELECT {columns} FROM rollup_day WHERE zone_id = ?", (zone_id,)))
+        stored = set(
+            map(tuple, conn.execute(f"SELECT {columns} FROM rollup_day WHERE zone_id = ?", (zone_id,)))
+        )
         fresh: dict[tuple, list[int]] = {}
         for row in fresh_rows["rollup_qh"]:
             bucket, source_id, model_id, project_id = row[:4]
-            sums = fresh.setdefault(
-                (zone_id, days.day(bucket), source_id, model_id, project_id), [0] * len(SUM_COLUMNS)
-            )
-            for i, value in enumerate(row[6 : 6 + len(SUM_COLUMNS)]):
+            key = (zone_id, days.day(bucket), source_id, model_id, project_id, row[6], row[7])
+            sums = fresh.setdefault(key, [0] * len(SUM_COLUMNS))
+            for i, value in enumerate(row[8 : 8 + len(SUM_COLUMNS)]):
                 sums[i] += value
         want = {(*key, *sums) for key, sums in fresh.items()}
         problems += [

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from tokledger.ledger.dialect import SQLITE, Dialect
+
 DAY_MS = 86_400_000
 QUARTER_MS = 900_000
 
@@ -75,10 +77,10 @@ class QuarterDays:
         return found
 
 
-def period_sql(day: str, period: str, start_of_week: int = 0) -> str:
+def period_sql(day: str, period: str, start_of_week: int = 0, d: Dialect = SQLITE) -> str:
     """SQL of the period a local day number (``day``, an SQL expression) falls in: ``week`` gives the day
     number of the week's first day (``start_of_week`` 0 = Monday), ``month`` gives ``year * 100 + month``
-    (SQLite's date functions, several times faster here than the same in integer arithmetic)."""
+    (the engine's date functions, several times faster here than the same in integer arithmetic)."""
     if period == "week":
         return f"({day} - (({day} + {10 - start_of_week}) % 7))"  # 1970-01-01 was a Thursday (weekday 3)
-    return f"CAST(strftime('%Y%m', {day} * 86400, 'unixepoch') AS INTEGER)"
+    return d.month_of_day(day)

@@ -1,4 +1,5 @@
-"""The report API every face uses: sums of the ledger by period, session, project, branch, model or block.
+"""The report API every face uses: sums of the ledger by period, session, project, branch, model, block, or
+user and host.
 
 A report is a list of :class:`Row` s and their :class:`Totals`, each with a per (source, model) breakdown.
 Reports never price: they add up costs stored at ingest. A row's ``cost_usd`` is ``None`` as soon as any
@@ -76,6 +77,12 @@ class Row:
     last_ms: int | None = None
     project: str | None = None
     """A session's project (the session report)."""
+    by: dict[str, Totals] = field(default_factory=dict)
+    """With a host or user breakdown: the row's sums per host or user."""
+    user: str | None = None
+    host: str | None = None
+    sessions: int | None = None
+    """The team report: whose row it is, and in how many sessions."""
 
     def add(self, source: str, model: str, part: Totals, first_ms: int | None, last_ms: int | None) -> None:
         """Add ``part`` (which the row may keep: it must not be changed afterwards)."""
@@ -102,6 +109,8 @@ class Query:
     models: tuple[str, ...] = ()
     projects: tuple[str, ...] = ()
     sessions: tuple[str, ...] = ()
+    hosts: tuple[str, ...] = ()
+    users: tuple[str, ...] = ()
     mode: str = "auto"
     start_of_week: int = 0
     start_ms: int | None = None
@@ -118,6 +127,8 @@ class Query:
             models=self.models,
             projects=self.projects,
             sessions=self.sessions,
+            hosts=self.hosts,
+            users=self.users,
             zone=self.tz.key,
             first_day=day_number(self.since) if self.since and self.start_ms is None else None,
             last_day=day_number(self.until) if self.until else None,
@@ -153,12 +164,14 @@ def _labeller(kind: Kind, query: Query):
     return None
 
 
-def usage_report(ledger: Ledger, kind: str | Kind, query: Query, *, parts: bool = True) -> Report:
+def usage_report(ledger: Ledger, kind: str | Kind, query: Query, *, parts: bool | str = True) -> Report:
     """The rows of one of :data:`KINDS` (``today`` expects the caller to have set the day). Without
     ``parts`` the rows carry no per (source, model) breakdown (``Row.models`` stays empty), which the
-    ledger then need not compute; the kinds with a row per model, and sessions, always have it."""
+    ledger then need not compute; the kinds with a row per model, sessions and the team always have it.
+    ``parts`` "host" or "user" adds each row's sums per host or user (``Row.by``)."""
     kind = KINDS[kind] if isinstance(kind, str) else kind
-    parts = parts or kind.group in (None, "session")
+    by = parts if parts in ("host", "user") else None
+    parts = bool(parts) or kind.group in (None, "session", "team")
     f = query.event_filter()
 
     def spans():
@@ -170,11 +183,13 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query, *, parts: bool 
     rows: dict[str, Row] = {}
     projects: dict[str, set[str]] = {}
     period = {"week": ("week", query.start_of_week), "month": ("month", 0)}.get(kind.group)
-    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans, period, per_model=parts):
+    for g in queries.usage(ledger, f, kind.query_group, query.mode, spans, period, per_model=parts, by=by):
         if label_of is not None:
             label = labels.get(g.value)
             if label is None:
                 label = labels[g.value] = label_of(g.value)
+        elif kind.group == "team":
+            label = f"{g.value[0]}@{g.value[1]}"
         elif kind.group is not None:
             label = g.value or kind.none_label
         else:
@@ -182,7 +197,11 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query, *, parts: bool 
         row = rows.get(label)
         if row is None:
             row = rows[label] = Row(label)
+            if kind.group == "team":
+                row.user, row.host = g.value
         part = Totals.of(g.model, g.requests, g.tokens, g.cost_pusd, g.unpriced)
+        if by is not None:
+            row.by.setdefault(g.part, Totals()).add(part)
         if parts:
             row.add(g.source, g.model, part, g.first_ms, g.last_ms)
         else:
@@ -195,6 +214,10 @@ def usage_report(ledger: Ledger, kind: str | Kind, query: Query, *, parts: bool 
     for row in ordered:
         if row.period in projects:
             row.project = min(projects[row.period])
+    if kind.group == "team":
+        counts = queries.session_counts(ledger, f)
+        for row in ordered:
+            row.sessions = counts.get((row.user, row.host), 0)
     totals = summed(ordered)
     if not parts and totals.unpriced_requests:
         totals.unpriced_models = set(queries.unpriced_models(ledger, f, query.mode))

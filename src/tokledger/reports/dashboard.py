@@ -86,6 +86,9 @@ class Usage:
                       requests=round(t.requests / f), priced_pusd=round(t.priced_pusd / f),
                       unpriced_requests=t.unpriced_requests)  # fmt: skip
 
+    hosts: list[tuple[str, Totals]] = field(default_factory=list)
+    """A team ledger's lifetime sums per host, costliest first (empty for a personal ledger: its own only)."""
+
 
 @dataclass
 class ActiveBlock:
@@ -153,7 +156,13 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
     last active day, when the days ending today hold no usage."""
     today = now.astimezone(query.tz).date()
     whole = replace(query, since=None, until=None)
-    lifetime = usage_report(ledger, "model", whole).totals
+    team = ledger.dialect.postgres
+    by_model = usage_report(ledger, "model", whole, parts="host" if team else True)
+    lifetime = by_model.totals
+    hosts: dict[str, Totals] = {}
+    for row in by_model.rows:
+        for host, part in row.by.items():
+            hosts.setdefault(host, Totals()).add(part)
     _, last_ms = queries.time_range(ledger, whole.event_filter()) if lifetime.requests else (None, None)
     last_day = ms_to_datetime(last_ms).astimezone(query.tz).date() if last_ms is not None else None
     anchor = last_day if last_day is not None and last_day < today - timedelta(days=days - 1) else today
@@ -196,6 +205,7 @@ def usage_panels(ledger: Ledger, query: Query, *, days: int, now: datetime) -> U
         last_month=_sum(rows, prev_start, prev_start + timedelta(days=min(anchor.day, prev_days) - 1)),
         last_month_full=_sum(rows, prev_start, month_start - timedelta(days=1)), month_fraction=fraction,
         day_totals=per_day, colours=model_colours(ledger),
+        hosts=sorted(hosts.items(), key=lambda kv: (-kv[1].priced_pusd, -kv[1].total_tokens, kv[0])),
     )  # fmt: skip
 
 

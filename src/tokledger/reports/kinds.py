@@ -18,7 +18,8 @@ class Kind:
     name: str
     """Command name, ``"report"`` in the JSON, and ``/api/<name>``."""
     group: str | None
-    """What a row is: ``day``, ``week``, ``month``, ``session``, ``project``, ``branch``; None: a model."""
+    """What a row is: ``day``, ``week``, ``month``, ``session``, ``project``, ``branch``, ``team`` (a user on
+    a host); None: a model."""
     label: str
     """Heading of the first column of the table."""
     order: str
@@ -78,5 +79,8 @@ KINDS: dict[str, Kind] = {
                        "tokledger model --last 30 --no-cost")),
         Kind("branch", "branch", "Branch", "cost", "Usage per git branch (where the assistant records it), "
              "costliest first.", examples=("tokledger branch --project acme", "tokledger branch --last 14 -b")),
+        Kind("team", "team", "User @ host", "cost", "Usage per user and host (a team ledger's people and "
+             "machines): cost, tokens, sessions and top models, costliest first.",
+             examples=("tokledger team --since 2026-11-01", "tokledger team --user ana --json")),
     )
 }  # fmt: skip

@@ -1,7 +1,8 @@
 """``query_from``: a :class:`~tokledger.reports.Query` from CLI options or web query parameters alike.
 
 Both faces name the values the same way — ``since``, ``until``, ``year``, ``last`` (and ``last_unit``),
-``source``, ``model``, ``project``, ``timezone``, ``mode``, ``start_of_week``, ``id`` — the CLI with typed values, the web with strings; both
+``source``, ``model``, ``project``, ``host``, ``user``, ``timezone``, ``mode``, ``start_of_week``, ``id`` — the CLI
+with typed values, the web with strings; both
 get the same validation and the same one-line errors (:class:`~tokledger.errors.ConfigError`).
 """
 
@@ -99,7 +100,8 @@ def query_from(params: Mapping[str, object], config: Config, *, known_sources: C
     return Query(
         tz=tz, since=since, until=until, sources=sources,
         models=split_list(params.get("model")), projects=split_list(params.get("project")),
-        sessions=split_list(params.get("id")), mode=mode, start_of_week=WEEKDAYS.index(week),
+        sessions=split_list(params.get("id")), hosts=split_list(params.get("host")),
+        users=split_list(params.get("user")), mode=mode, start_of_week=WEEKDAYS.index(week),
     )  # fmt: skip
 
 

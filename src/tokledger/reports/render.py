@@ -7,14 +7,15 @@ JSON (``--json``) — an object::
      "unpriced": {"requests": 0, "models": []}}
 
 ROW has ``period`` and the TOTALS keys, plus ``models`` (with ``--breakdown``: a list of TOTALS with
-``source`` and ``model``) or ``sources`` (with ``--breakdown source``: TOTALS with ``source``), and per
-report: ``project``, ``source``, ``first_timestamp``, ``last_timestamp`` (session); ``start``, ``end``,
-``actual_end``, ``is_active``, ``is_gap``, ``token_limit`` and for the active block ``burn_rate`` /
-``projection`` (blocks). TOTALS keys: ``input_tokens``, ``output_tokens``, ``cache_write_tokens``,
-``cache_write_1h_tokens``, ``cache_read_tokens``, ``reasoning_tokens``, ``total_tokens``, ``requests``,
-``cost_usd`` (null when any request is unpriced), ``cost_usd_priced`` (the priced part),
-``unpriced_requests``. The blocks report adds ``rate_limits`` when Claude Code has reported the plan's own
-usage windows (see :func:`plan_dict`). CSV carries every key of a row (see :func:`to_csv`).
+``source`` and ``model``) or ``sources`` (with ``--breakdown source``: TOTALS with ``source``) or ``hosts`` /
+``users`` (with ``--breakdown host|user``: TOTALS with ``host`` / ``user``), and per report: ``project``,
+``source``, ``first_timestamp``, ``last_timestamp`` (session); ``user``, ``host``, ``sessions``,
+``top_models`` (team); ``start``, ``end``, ``actual_end``, ``is_active``, ``is_gap``, ``token_limit`` and for
+the active block ``burn_rate`` / ``projection`` (blocks). TOTALS keys: ``input_tokens``, ``output_tokens``,
+``cache_write_tokens``, ``cache_write_1h_tokens``, ``cache_read_tokens``, ``reasoning_tokens``,
+``total_tokens``, ``requests``, ``cost_usd`` (null when any request is unpriced), ``cost_usd_priced`` (the
+priced part), ``unpriced_requests``. The blocks report adds ``rate_limits`` when Claude Code has reported the
+plan's own usage windows (see :func:`plan_dict`). CSV carries every key of a row (see :func:`to_csv`).
 """
 
 from __future__ import annotations
@@ -43,8 +44,14 @@ def totals_dict(t: Totals) -> dict:
     return out
 
 
+TOP_MODELS = 3
+
+
 def parts(row: Row, breakdown: str | bool | None) -> list[tuple[tuple[str, str], Totals]]:
-    """A row's breakdown: per (source, model), or with ``breakdown="source"`` per source (model "")."""
+    """A row's breakdown: per (source, model), or with ``breakdown="source"`` per source (model ""), or with
+    ``"host"`` / ``"user"`` per host or user (model "")."""
+    if breakdown in ("host", "user"):
+        return sorted(((name, ""), t) for name, t in row.by.items())
     if breakdown == "source":
         by_source: dict[tuple[str, str], Totals] = {}
         for (source, _model), t in row.models.items():
@@ -53,8 +60,21 @@ def parts(row: Row, breakdown: str | bool | None) -> list[tuple[tuple[str, str],
     return sorted(row.models.items()) if breakdown else []
 
 
+def top_models(row: Row, n: int = TOP_MODELS) -> list[tuple[str, Totals]]:
+    """The row's costliest models (then the most tokens), across sources."""
+    by_model: dict[str, Totals] = {}
+    for (_source, model), t in row.models.items():
+        by_model.setdefault(model, Totals()).add(t)
+    ranked = sorted(by_model.items(), key=lambda kv: (-kv[1].priced_pusd, -kv[1].total_tokens, kv[0]))
+    return ranked[:n]
+
+
 def row_dict(report: Report, row: Row, breakdown: str | bool | None) -> dict:
     out = {"period": row.period, **totals_dict(row.totals)}
+    if report.kind == "team":
+        out.update(user=row.user, host=row.host, sessions=row.sessions)
+        out["top_models"] = [{"model": m, "total_tokens": t.total_tokens, "cost_usd": totals_dict(t)["cost_usd"]}
+                             for m, t in top_models(row)]  # fmt: skip
     if report.kind == "session":
         out["project"] = row.project
         out["source"] = ",".join(sorted({source for source, _ in row.models})) or None
@@ -72,7 +92,9 @@ def row_dict(report: Report, row: Row, breakdown: str | bool | None) -> dict:
                                  "cost_usd": money(row.projected_cost_usd)}  # fmt: skip
         if row.token_limit is not None:
             out["token_limit"] = asdict(row.token_limit)
-    if breakdown == "source":
+    if breakdown in ("host", "user"):
+        out[f"{breakdown}s"] = [{breakdown: name, **totals_dict(t)} for (name, _), t in parts(row, breakdown)]
+    elif breakdown == "source":
         out["sources"] = [{"source": source, **totals_dict(t)} for (source, _), t in parts(row, breakdown)]
     elif breakdown:
         out["models"] = [{"source": source, "model": model, **totals_dict(t)} for (source, model), t in

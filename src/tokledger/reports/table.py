@@ -124,6 +124,8 @@ def columns(report: Report, lines: list[Line], *, cost: bool = True) -> list[Col
                            full_only=True))  # fmt: skip
         cols.append(Column("Last", "Last", [local(r.last_ms, tz) if r else "" for r in rows], justify="left",
                            terse=[local(r.last_ms, tz, "%m-%d %H:%M") if r else "" for r in rows]))  # fmt: skip
+    if kind is not None and kind.name == "team":
+        cols.append(Column("Sessions", "Sess", [integer(r.sessions or 0) if r else "" for r in rows], drop=2))
     if kind is None or kind.group is not None:
         cols.append(Column("Models", "Models", [_models(ln) for ln in lines], justify="left", cut="end", least=8,
                            comfort=12, drop=1, full_only=session))  # fmt: skip

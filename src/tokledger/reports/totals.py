@@ -6,7 +6,9 @@
   zone's days, else from the quarter-hours (``rollup_qh_model``, or ``rollup_qh`` per project).
 
 Costs are the priced part in the configured cost mode (unpriced requests add tokens and requests but no
-cost), in exact picodollars. ``host`` and ``user`` are given by the caller: one ledger is one machine's.
+cost), in exact picodollars. ``host`` and ``user`` are given by the caller: a personal ledger is one
+machine's. A team ledger (PostgreSQL) holds many machines, so there each total is per host as well, labelled
+with the host its events came from.
 """
 
 from __future__ import annotations
@@ -25,17 +27,21 @@ def _totals(groups: list[queries.Group], host: str, user: str | None, by_project
     for g in groups:
         inp, outp, cache_write, _cache_write_1h, cache_read, reasoning = g.tokens
         project = g.value if by_project else None
-        out.append(MetricTotal(g.source, g.model, host, project, inp, outp, cache_write, cache_read, reasoning,
-                               g.requests, g.cost_pusd, user))  # fmt: skip
-    out.sort(key=lambda t: (t.source, t.model, t.project or ""))
+        out.append(MetricTotal(g.source, g.model, g.part or host, project, inp, outp, cache_write, cache_read,
+                               reasoning, g.requests, g.cost_pusd, user))  # fmt: skip
+    out.sort(key=lambda t: (t.source, t.model, t.project or "", t.host))
     return out
 
 
 def lifetime(ledger: Ledger, mode: str, *, host: str, user: str | None = None,
              by_project: bool = False) -> list[MetricTotal]:  # fmt: skip
     """Every (source, model[, project]) since the ledger began."""
-    groups = queries.usage(ledger, EventFilter(), "project" if by_project else None, mode)
+    groups = queries.usage(ledger, EventFilter(), "project" if by_project else None, mode, by=_by(ledger))
     return _totals(groups, host, user, by_project)
+
+
+def _by(ledger: Ledger) -> str | None:
+    return "host" if ledger.dialect.postgres else None
 
 
 def day(ledger: Ledger, zone: ZoneInfo, when: date, mode: str, *, host: str, user: str | None = None,
@@ -49,4 +55,5 @@ def day(ledger: Ledger, zone: ZoneInfo, when: date, mode: str, *, host: str, use
         first_day=number,
         last_day=number,
     )
-    return _totals(queries.usage(ledger, f, "project" if by_project else None, mode), host, user, by_project)
+    groups = queries.usage(ledger, f, "project" if by_project else None, mode, by=_by(ledger))
+    return _totals(groups, host, user, by_project)

@@ -95,7 +95,7 @@ class LiveApp(App[None]):
     def on_refreshed(self, message: Refreshed) -> None:
         self.snapshot = message.snapshot
         main = self._main()
-        if main is None:  # quitting: a worker finished after the screens went
+        if main is None:  # the dashboard is closing: a refresh that finished meanwhile has nowhere to go
             return
         main.show(message.snapshot)
         board = message.snapshot.dashboard

@@ -92,6 +92,12 @@ class SummaryPanel(Panel):
 
     def show(self, snapshot: Snapshot) -> None:
         board = snapshot.dashboard
+        hosts = board.usage.hosts
+        self.border_title = self.TITLE
+        if len(hosts) > 1:  # a team ledger: which machines these sums come from
+            self.border_title = (
+                f"{self.TITLE} · {len(hosts)} hosts: {', '.join(printable(h) for h, _ in hosts)}"
+            )
         u = board.usage
         if u.stale and u.last_ms is not None:
             last = datetime.fromtimestamp(u.last_ms / 1000, board.query.tz).date()

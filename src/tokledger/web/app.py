@@ -6,8 +6,10 @@ Every ``/api`` answer comes from the report API the command line uses and has th
 ``tokledger sources --json``; ``/api/billed`` is ``tokledger billed --json`` (what the vendors billed,
 apart from the local logs every other view sums). ``/metrics`` is the ledger's totals for a Prometheus to
 scrape, with the names of the daemon's remote write (:mod:`tokledger.exporters.series`). Query parameters
-are the CLI's options: ``since``, ``until``, ``year``, ``source``, ``model``, ``project``, ``timezone``,
-``mode``, ``breakdown``, ``last``, ``order`` (plus ``start_of_week`` for weekly, ``id`` for session, ``session_length``/``token_limit``/``active`` for blocks). A bad value is a 400 with
+are the CLI's options: ``since``, ``until``, ``year``, ``source``, ``model``, ``project``, ``host``,
+``user``, ``timezone``, ``mode``, ``breakdown`` (true, or ``source``, ``host``, ``user``), ``last``, ``order``
+(plus ``start_of_week`` for weekly, ``id`` for session, ``session_length``/``token_limit``/``active`` for
+blocks). A bad value is a 400 with
 ``{"error": "..."}`` (one line, whatever the value); a failure of tokledger itself a 500 of the same shape.
 
 :class:`Guard` keeps other sites out: only known host names are answered, and a dashboard served beyond
@@ -31,7 +33,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from tokledger.errors import ConfigError, OptionError, TokledgerError
-from tokledger.reports import KINDS, Query, today
+from tokledger.reports import KINDS, Query, Totals, today
 from tokledger.reports import graph as graphs
 from tokledger.reports.periods import parse_day
 from tokledger.reports.query import YEARS, whole_number
@@ -57,10 +59,11 @@ def _known_sources(backend: Backend) -> list[str]:
 
 
 def _key(q: Query) -> tuple:
-    return (q.tz.key, q.since, q.until, q.sources, q.models, q.projects, q.sessions, q.mode, q.start_of_week)
+    return (q.tz.key, q.since, q.until, q.sources, q.models, q.projects, q.sessions, q.hosts, q.users, q.mode,
+            q.start_of_week)  # fmt: skip
 
 
-def _report(backend: Backend, kind: str, q: Query, *, parts: bool = True):
+def _report(backend: Backend, kind: str, q: Query, *, parts: bool | str = True):
     """A report for the views below, cached (the same report serves several answers)."""
 
     def compute():
@@ -87,21 +90,28 @@ def view_report(backend: Backend, kind: str, params) -> bytes:
     from tokledger.reports import render, reorder
 
     q = parse_query(backend, {**params, "last_unit": KINDS[kind].unit})
-    breakdown = params.get("breakdown", "").lower() in TRUE
+    breakdown = _breakdown(params.get("breakdown", ""))
     order = params.get("order") or None
     if order not in (None, "asc", "desc"):
         raise OptionError(f"order: expected asc or desc, got {order[:20]!r}")
     if kind == "today":
         day = today(q.tz)
         q.since = q.until = day
-        breakdown = params.get("breakdown", "1").lower() in TRUE
+        breakdown = _breakdown(params.get("breakdown", "1"))
+    parts = breakdown if breakdown in ("host", "user") else bool(breakdown)
 
     def compute():
         with backend.reader() as workspace:
-            report = reorder(workspace.report(kind, q, parts=breakdown), order)
+            report = reorder(workspace.report(kind, q, parts=parts), order)
             return _dumps(render.to_doc(report, breakdown))
 
     return backend.cached(("report", kind, breakdown, order, *_key(q)), compute)
+
+
+def _breakdown(value: str) -> str | bool:
+    """``breakdown``: true-ish (per source and model), or ``source``, ``host``, ``user``."""
+    value = value.lower()
+    return value if value in ("source", "host", "user") else value in TRUE
 
 
 def view_graph(backend: Backend, params) -> bytes:
@@ -127,14 +137,23 @@ def view_graph(backend: Backend, params) -> bytes:
 def view_overview(backend: Backend, params) -> bytes:
     q = parse_query(backend, params)
     day = today(q.tz)
-    return backend.cached(
-        ("overview", day, *_key(q)),
-        lambda: _dumps(
-            graphs.overview(
-                _history(backend, q), _report(backend, "model", q), today=day, since=q.since, until=q.until
-            )
-        ),
-    )
+
+    def compute():
+        from tokledger.ledger.pg import is_url
+        from tokledger.reports.render import totals_dict
+
+        doc = graphs.overview(
+            _history(backend, q), _report(backend, "model", q), today=day, since=q.since, until=q.until
+        )
+        hosts: dict[str, Totals] = {}
+        if is_url(backend.workspace.db_path):  # a personal ledger holds its own host only
+            for row in _report(backend, "model", q, parts="host").rows:
+                for host, part in row.by.items():
+                    hosts.setdefault(host, Totals()).add(part)
+        doc["hosts"] = [{"host": h, **totals_dict(t)} for h, t in sorted(hosts.items())]
+        return _dumps(doc)
+
+    return backend.cached(("overview", day, *_key(q)), compute)
 
 
 def view_day(backend: Backend, day_text: str, params) -> bytes:

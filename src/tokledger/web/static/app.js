@@ -95,6 +95,9 @@ function drawStats(o) {
     card("Most used model", fav ? fav.model : "–",
       fav ? `${Math.round((100 * fav.requests) / (t.requests || 1))}% of requests` : "", ".wide"),
     card("Busiest day", busy ? cost(busy) : "–", busy ? longDate(busy.date) : ""),
+    ...(o.hosts && o.hosts.length > 1  // a team ledger: the machines the numbers come from
+      ? [card("Hosts", String(o.hosts.length), o.hosts.map((x) => `${x.host} ${cost(x)}`).join(" · "), ".wide")]
+      : []),
   );
 }
 
