@@ -105,7 +105,7 @@ def _long_context_note(app: App, report):
 
 
 def _emit(app: App, report, opts: dict, title: str | None = None, empty: str | None = None) -> None:
-    from tokledger.reports import render, reorder, table
+    from tokledger.reports import render, reorder
 
     breakdown = opts.get("breakdown", False)
     reorder(report, opts.get("order"))
@@ -115,6 +115,8 @@ def _emit(app: App, report, opts: dict, title: str | None = None, empty: str | N
     if opts.get("as_csv"):
         click.echo(render.to_csv(report, breakdown), nl=False)
         return
+    from tokledger.reports import table  # Rich: tables only
+
     console = make_console(opts.get("color"))
     shown = [r for r in report.rows if not getattr(r, "is_gap", False)]
     if not shown:

@@ -23,10 +23,11 @@ if TYPE_CHECKING:
 
 def read_drop_dir(workspace: Workspace, report: SyncReport) -> None:
     """Record the drop directory's files into ``report`` (a sync's)."""
-    from tokledger.capture.drop_dir import consume
+    from tokledger.capture.drop_dir import consume, parse_capture
     from tokledger.ingest import FileReport, SourceReport, record
 
-    folder = workspace.guard.drop_dir()
+    config = workspace.config  # the drop directory alone, without loading the budgets
+    folder = parse_capture(config.sections.get("capture"), path=workspace.config_path, env=workspace.env).drop_dir
     sr = report.sources[DROP_DIR] = SourceReport(DROP_DIR, roots=[folder])
     if not folder.is_dir():
         return

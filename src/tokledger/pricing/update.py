@@ -21,7 +21,6 @@ import base64
 import json
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from email.utils import parsedate_to_datetime
 from hashlib import blake2b
 
 from tokledger.errors import TokledgerError
@@ -156,6 +155,8 @@ def _modified(header: str | None) -> str | None:
     if not header:
         return None
     try:
+        from email.utils import parsedate_to_datetime  # only for a fetched answer
+
         return parsedate_to_datetime(header).date().isoformat()
     except (TypeError, ValueError):
         return None
