@@ -27,7 +27,9 @@ def read_drop_dir(workspace: Workspace, report: SyncReport) -> None:
     from tokledger.ingest import FileReport, SourceReport, record
 
     config = workspace.config  # the drop directory alone, without loading the budgets
-    folder = parse_capture(config.sections.get("capture"), path=workspace.config_path, env=workspace.env).drop_dir
+    folder = parse_capture(
+        config.sections.get("capture"), path=workspace.config_path, env=workspace.env
+    ).drop_dir
     sr = report.sources[DROP_DIR] = SourceReport(DROP_DIR, roots=[folder])
     if not folder.is_dir():
         return
