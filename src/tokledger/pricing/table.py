@@ -36,7 +36,15 @@ _KEYS = {
     "cache_write": ("cache_write_5m_mtok", "cache_write_mtok", "input_mtok"),
     "cache_write_1h": ("cache_write_1h_mtok", "cache_write_mtok", "input_mtok"),
 }
-_IGNORED = {"web_searches_kcount", "storage_searches_kcount", "file_searches_kcount"}
+# Prices of usage no source reports (searches, audio, images, video, documents, characters, messages,
+# citations): genai-prices adds nothing for them when the usage it is given has none, as ours never does,
+# so a model that also prices them is still priced by its integer rates (each checked on the probes).
+_IGNORED = {
+    "web_searches_kcount", "storage_searches_kcount", "file_searches_kcount", "audio_hours", "input_audio_hours",
+    "input_audio_mtok", "cache_audio_read_mtok", "output_audio_mtok", "input_image_mtok", "cache_image_read_mtok",
+    "output_image_mtok", "input_video_mtok", "output_video_mtok", "input_document_kpages",
+    "input_annotated_document_kpages", "input_mchars", "input_text_messages_kcount", "output_citation_mtok",
+}  # fmt: skip
 
 
 def _candidates(model: str) -> list[str]:
