@@ -90,9 +90,13 @@ class Env:
     @property
     def host_name(self) -> str:
         """This machine's name, as the system gives it (without the domain)."""
-        import socket
+        try:
+            name = os.uname().nodename  # what gethostname() answers, without loading socket
+        except AttributeError:  # Windows
+            import socket
 
-        return socket.gethostname().split(".", 1)[0] or "localhost"
+            name = socket.gethostname()
+        return name.split(".", 1)[0] or "localhost"
 
     @property
     def config_path(self) -> Path:

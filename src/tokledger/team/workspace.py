@@ -4,7 +4,6 @@ hand, or on every daemon cycle when ``[team] push = true``."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -17,7 +16,11 @@ if TYPE_CHECKING:
     from tokledger.team import Team
     from tokledger.team.push import PushReport
 
-log = logging.getLogger("tokledger.daemon")
+
+def _warn(*args) -> None:
+    import logging  # loaded only when there is something to say
+
+    logging.getLogger("tokledger.daemon").warning(*args)
 
 
 class TeamWorkspace:
@@ -88,12 +91,12 @@ class TeamWorkspace:
         try:
             report = self.push()
         except TokledgerError as exc:
-            log.warning("push: %s", exc)
+            _warn("push: %s", exc)
             return Outcome.failure(f"push: {exc}")
         except db_errors() as exc:  # the connection lost between statements
             reason = f"push to {redact(team.ledger)}: {pg_reason(exc)}"
-            log.warning("%s", reason)
+            _warn("%s", reason)
             return Outcome.failure(reason)
         for notice in report.notices:
-            log.warning("push: %s", notice)
+            _warn("push: %s", notice)
         return Outcome.success(f"{report.sent} events pushed to {redact(team.ledger)}")
