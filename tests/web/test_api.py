@@ -271,3 +271,16 @@ def test_another_process_writing_the_ledger_clears_the_cache(usage_home, tmp_pat
     run_cli("sync", env={"TOKLEDGER_DB": str(db)})
     assert client.get("/api/graph").json()["summary"]["requests"] == before + 1
     backend.close()
+
+
+def test_blocks_carry_the_plan_windows_as_the_cli_does(backend, client):
+    import time
+
+    from tokledger.ledger import guard
+
+    now_ms = int(time.time() * 1000)
+    with backend.reader() as workspace:
+        guard.keep_rate_limits(workspace.ledger, [("five_hour", 37.0, now_ms + 3_600_000, now_ms, "s")])
+    got = client.get("/api/blocks", params={"timezone": "UTC"}).json()
+    assert got["rate_limits"]["five_hour"]["used_percent"] == 37
+    assert "rate_limits" not in client.get("/api/daily", params={"timezone": "UTC"}).json()

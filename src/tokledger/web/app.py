@@ -216,7 +216,11 @@ def view_blocks(backend: Backend, params) -> bytes:
     active = params.get("active", "").lower() in TRUE
     with backend.reader() as workspace:  # depends on the clock: never cached
         report = workspace.blocks(q, hours=hours, token_limit=limit, active_only=active)
-    return _dumps(render.to_doc(report, params.get("breakdown", "").lower() in TRUE))
+        plan = workspace.plan_usage()
+    doc = render.to_doc(report, params.get("breakdown", "").lower() in TRUE)
+    if plan:  # as `tokledger blocks --json`: the plan's own windows, when Claude Code reported them
+        doc["rate_limits"] = render.plan_dict(plan)
+    return _dumps(doc)
 
 
 def view_palettes(backend: Backend, params) -> bytes:
