@@ -35,6 +35,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth_ledger
 from reports import machine
+from timing import samples
 
 from tokledger.env import Env
 from tokledger.guard import run
@@ -98,13 +99,8 @@ def write_transcript(path: Path, grow: int, start: datetime, end: datetime, firs
 
 def timed(fn, runs: int) -> tuple[float, float, float]:
     """(median, min, max) milliseconds of ``runs`` calls after an untimed one."""
-    fn()
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), min(samples), max(samples)
+    ms = samples(fn, runs)
+    return statistics.median(ms), min(ms), max(ms)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth_ledger
+from timing import timed
 
 from tokledger.config import Config
 from tokledger.env import Env
@@ -33,16 +33,6 @@ from tokledger.reports.blocks import recent_blocks
 from tokledger.reports.dashboard import active_block
 from tokledger.reports.periods import zone
 from tokledger.workspace import Workspace
-
-
-def timed(fn, runs: int) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), max(samples)
 
 
 def machine() -> str:

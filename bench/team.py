@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from reports import machine
+from timing import timed
 
 from tests.postgres import Cluster, binaries
 from tokledger.config import Config
@@ -133,16 +134,6 @@ def time_pushes(
          f"median (max) of {len(days)} days"),
         ("`push`, nothing new", f"{second:.1f}", f"{again.sent} events"),
     ]  # fmt: skip
-
-
-def timed(fn, runs: int) -> tuple[float, float]:
-    fn()
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    return statistics.median(samples), max(samples)
 
 
 def main(argv: list[str] | None = None) -> int:
