@@ -18,8 +18,8 @@ from tokledger.web import Backend, create_app
 from tokledger.workspace import Workspace
 
 
-def _team(tmp_path, pg_url) -> None:
-    for n, host in enumerate(("ana-laptop", "bo-pc")):
+def _team(tmp_path, pg_url, hosts=("ana-laptop", "bo-pc")) -> None:
+    for n, host in enumerate(hosts):
         ws = laptop(tmp_path, host, user=host.split("-")[0])
         record(ws.ledger, rows(n, 50))
         ws.push(pg_url)
@@ -55,4 +55,16 @@ async def test_the_live_dashboard_names_the_hosts(tmp_path, pg_url):
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
         assert "2 hosts: " in screen_text(app)
+    workspace.close()
+
+
+@async_test
+async def test_host_names_are_shown_as_they_are(tmp_path, pg_url):
+    _team(tmp_path, pg_url, hosts=("ana-laptop", "[bold]bo[i]-pc"))
+    workspace = Workspace(Env(home=tmp_path), db_path=pg_url, config=team_config("dashboard", "ops"))
+    now = datetime(2026, 3, 3, 12, tzinfo=UTC)
+    app = LiveApp(Refresher(workspace, Query(ZoneInfo("UTC")), clock=lambda: now), refresh=3600)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(app, pilot)
+        assert "2 hosts: ana-laptop, [bold]bo[i]-pc" in screen_text(app)
     workspace.close()

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.markup import escape
 from textual.widget import Widget
 
 from tokledger.reports import Totals
@@ -96,7 +97,7 @@ class SummaryPanel(Panel):
         self.border_title = self.TITLE
         if len(hosts) > 1:  # a team ledger: which machines these sums come from
             self.border_title = (
-                f"{self.TITLE} · {len(hosts)} hosts: {', '.join(printable(h) for h, _ in hosts)}"
+                f"{self.TITLE} · {len(hosts)} hosts: {escape(', '.join(printable(h) for h, _ in hosts))}"
             )
         u = board.usage
         if u.stale and u.last_ms is not None:
