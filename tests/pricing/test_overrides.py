@@ -14,10 +14,10 @@ from tokledger.workspace import Workspace
 MODEL = "claude-imaginary-9"
 
 
-def _workspace(home, tmp_path, prices: str | None) -> Workspace:
+def _workspace(home, tmp_path, prices: str | None, db=None) -> Workspace:
     path = tmp_path / "config.toml"
     path.write_text(prices or "")
-    return Workspace(Env(home=home, environ={"TZ": "UTC"}), db_path=tmp_path / "ledger.db",
+    return Workspace(Env(home=home, environ={"TZ": "UTC"}), db_path=db or tmp_path / "ledger.db",
                      config=load_config(path))  # fmt: skip
 
 
@@ -29,27 +29,28 @@ def _model_row(workspace: Workspace):
 PRICE = f'[prices."{MODEL.upper()}"]\ninput = {{}}\noutput = 10\n'
 
 
-def test_a_config_price_reprices_the_events_of_its_model(home, tmp_path):
+def test_a_config_price_reprices_the_events_of_its_model(home, tmp_path, backend, request):
     install_fixture(home, "claude_code", "unknown_model.jsonl", ".claude/projects/-p/s.jsonl")
-    with _workspace(home, tmp_path, None) as ws:
+    db = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    with _workspace(home, tmp_path, None, db) as ws:
         ws.sync()
         before = ws.report("model", Query(zone("UTC")))
         assert _model_row(ws).unpriced_requests == 1
         others = [r.totals.priced_pusd for r in before.rows if r.period != MODEL]
-    with _workspace(home, tmp_path, PRICE.format(1)) as ws:  # names the model in other letters
+    with _workspace(home, tmp_path, PRICE.format(1), db) as ws:  # names the model in other letters
         priced = _model_row(ws)
         assert priced.unpriced_requests == 0 and priced.cost_usd > 0
         after = ws.report("model", Query(zone("UTC")))
         assert [r.totals.priced_pusd for r in after.rows if r.period != MODEL] == others  # nothing else moved
         assert ws.ledger.rollup_differences() == []
         first = priced.cost_usd
-    with _workspace(home, tmp_path, PRICE.format(3)) as ws:
+    with _workspace(home, tmp_path, PRICE.format(3), db) as ws:
         assert _model_row(ws).cost_usd > first
         assert ws.events(Query(zone("UTC"), models=(MODEL,)), None)[0]["price_basis"].startswith(
             "config override"
         )
         assert ws.follow_prices() == 0  # seen once: nothing left to do
-    with _workspace(home, tmp_path, None) as ws:  # removed again: unpriced, as the table has no price
+    with _workspace(home, tmp_path, None, db) as ws:  # removed again: unpriced, as the table has no price
         assert _model_row(ws).cost_usd is None
         assert ws.ledger.rollup_differences() == []
 
