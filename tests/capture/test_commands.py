@@ -85,3 +85,17 @@ def test_capture_drop_dir_command(run):
 def test_capture_tmux_once_without_a_server(run):
     assert run("capture", "tmux", "--once", "--socket", "none").stdout == "0 new usage summaries\n"
     assert "known tools: gemini, codex, minimax" in run("capture", "tmux", "--tools", "aider", code=2).stderr
+
+
+def test_statusline_names_a_configuration_mistake(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text("[budgets]\ndaily_usd = -5\n")
+    env = {**os.environ, "HOME": str(tmp_path), "TOKLEDGER_CONFIG": str(config), "TOKLEDGER_DB": str(tmp_path / "l.db")}
+    done = subprocess.run([sys.executable, "-m", "tokledger", "statusline"], input="{}", capture_output=True,
+                          text=True, env=env, timeout=60)  # fmt: skip
+    assert done.returncode == 0
+    assert done.stdout == f"tokledger: {config}: budgets.daily_usd must be positive, got -5\n"

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from tokledger.errors import TokledgerError
 from tokledger.guard import GuardServices
 
 HOOK_ALERT_SECONDS = 8.0  # a hook has 30 s in all; webhooks must not use them up
@@ -41,6 +42,9 @@ def statusline(services: Callable[[], GuardServices], text: str, *, template: st
             except Exception as exc:  # noqa: BLE001 - kept next time
                 _notice(svc, f"tokledger statusline: {type(exc).__name__}: {exc}")
         return result.line
+    except TokledgerError as exc:  # a bad configuration or ledger: its one-line reason, which says what to fix
+        text = " ".join(str(exc).split())
+        return f"tokledger: {text[:117] + '...' if len(text) > 120 else text}"
     except Exception as exc:  # noqa: BLE001 - the status bar shows the failure instead of going blank
         return f"tokledger: {type(exc).__name__}"
 
