@@ -94,8 +94,13 @@ def test_statusline_names_a_configuration_mistake(tmp_path):
 
     config = tmp_path / "config.toml"
     config.write_text("[budgets]\ndaily_usd = -5\n")
-    env = {**os.environ, "HOME": str(tmp_path), "TOKLEDGER_CONFIG": str(config), "TOKLEDGER_DB": str(tmp_path / "l.db")}
-    done = subprocess.run([sys.executable, "-m", "tokledger", "statusline"], input="{}", capture_output=True,
+    env = {
+        **os.environ,
+        "HOME": str(tmp_path),
+        "TOKLEDGER_CONFIG": str(config),
+        "TOKLEDGER_DB": str(tmp_path / "l.db"),
+    }
+    done = subprocess.run([sys.executable, "-m", "tokledger", "statusline"], input="{}", capture_output=True, check=True,
                           text=True, env=env, timeout=60)  # fmt: skip
     assert done.returncode == 0
     assert done.stdout == f"tokledger: {config}: budgets.daily_usd must be positive, got -5\n"

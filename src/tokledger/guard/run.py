@@ -44,7 +44,7 @@ def statusline(services: Callable[[], GuardServices], text: str, *, template: st
         return result.line
     except TokledgerError as exc:  # a bad configuration or ledger: its one-line reason, which says what to fix
         text = " ".join(str(exc).split())
-        return f"tokledger: {text[:117] + '...' if len(text) > 120 else text}"
+        return f"tokledger: {text[:237] + '...' if len(text) > 240 else text}"
     except Exception as exc:  # noqa: BLE001 - the status bar shows the failure instead of going blank
         return f"tokledger: {type(exc).__name__}"
 
