@@ -42,7 +42,9 @@ def statusline(services: Callable[[], GuardServices], text: str, *, template: st
             except Exception as exc:  # noqa: BLE001 - kept next time
                 _notice(svc, f"tokledger statusline: {type(exc).__name__}: {exc}")
         return result.line
-    except TokledgerError as exc:  # a bad configuration or ledger: its one-line reason, which says what to fix
+    except (
+        TokledgerError
+    ) as exc:  # a bad configuration or ledger: its one-line reason, which says what to fix
         text = " ".join(str(exc).split())
         return f"tokledger: {text[:237] + '...' if len(text) > 240 else text}"
     except Exception as exc:  # noqa: BLE001 - the status bar shows the failure instead of going blank
