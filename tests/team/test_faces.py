@@ -46,25 +46,25 @@ def test_the_web_api_lists_the_hosts(tmp_path, pg_url):
     backend.close()
 
 
-@async_test
-async def test_the_live_dashboard_names_the_hosts(tmp_path, pg_url):
-    _team(tmp_path, pg_url)
+async def _live_screen(tmp_path, pg_url, hosts=("ana-laptop", "bo-pc")) -> str:
+    """The live dashboard's screen on a team ledger those hosts pushed to."""
+    _team(tmp_path, pg_url, hosts)
     workspace = Workspace(Env(home=tmp_path), db_path=pg_url, config=team_config("dashboard", "ops"))
     now = datetime(2026, 3, 3, 12, tzinfo=UTC)
     app = LiveApp(Refresher(workspace, Query(ZoneInfo("UTC")), clock=lambda: now), refresh=3600)
     async with app.run_test(size=(120, 30)) as pilot:
         await settle(app, pilot)
-        assert "2 hosts: " in screen_text(app)
+        text = screen_text(app)
     workspace.close()
+    return text
+
+
+@async_test
+async def test_the_live_dashboard_names_the_hosts(tmp_path, pg_url):
+    assert "2 hosts: " in await _live_screen(tmp_path, pg_url)
 
 
 @async_test
 async def test_host_names_are_shown_as_they_are(tmp_path, pg_url):
-    _team(tmp_path, pg_url, hosts=("ana-laptop", "[bold]bo[i]-pc"))
-    workspace = Workspace(Env(home=tmp_path), db_path=pg_url, config=team_config("dashboard", "ops"))
-    now = datetime(2026, 3, 3, 12, tzinfo=UTC)
-    app = LiveApp(Refresher(workspace, Query(ZoneInfo("UTC")), clock=lambda: now), refresh=3600)
-    async with app.run_test(size=(120, 30)) as pilot:
-        await settle(app, pilot)
-        assert "2 hosts: ana-laptop, [bold]bo[i]-pc" in screen_text(app)
-    workspace.close()
+    text = await _live_screen(tmp_path, pg_url, hosts=("ana-laptop", "[bold]bo[i]-pc"))
+    assert "2 hosts: ana-laptop, [bold]bo[i]-pc" in text
