@@ -19,13 +19,14 @@ from __future__ import annotations
 import re
 import sys
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import msgspec
 
 from tokledger.env import Env
 from tokledger.events import Skip, UsageEvent, check, instant_ms, logged_cost, token_count
-from tokledger.sources import Discovery, ParseResult
+from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources._files import find_paths, read_regular, strip_bom
 from tokledger.sources._records import MALFORMED, Skips
 
@@ -73,8 +74,10 @@ def storage_roots(env: Env, extension: str) -> list[Path]:
     return [b / "User" / "globalStorage" / extension / "tasks" for b in bases]
 
 
-def discover(env: Env, extension: str, extra: list[Path] | None = None) -> Discovery:
-    roots = storage_roots(env, extension) + list(extra or ())
+def discover(env: Env, extension: str, home_dirs: tuple[str, ...] = ()) -> Discovery:
+    """The task files under every editor's storage of ``extension``, and under ``home_dirs`` (relative to
+    the home directory: a command-line variant's own folder)."""
+    roots = storage_roots(env, extension) + [env.home / d for d in home_dirs]
     notices: list[str] = []
     found = find_paths([r for r in roots if r.is_dir()], UI_MESSAGES, notices)
     files: list[Path | str] = [p for p in found if Path(p).name == UI_MESSAGES]
@@ -169,3 +172,10 @@ def parse(source: str, path: Path, start: int = 0) -> ParseResult:
             continue
         events[event.key] = event
     return ParseResult(events=list(events.values()), end_offset=len(data), reasons=skips)
+
+
+def source(name: str, title: str, extension: str, home_dirs: tuple[str, ...] = ()) -> Source:
+    """The :class:`Source` of one extension of this family (all estimated, their task files rewritten)."""
+    return Source(name=name, title=title, accuracy="estimated", append_only=False,
+                  discover=partial(discover, extension=extension, home_dirs=home_dirs),
+                  parse=partial(parse, name))  # fmt: skip

@@ -32,29 +32,10 @@ Model, project, identity
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tokledger.env import Env
-from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources import _vscode_tasks as tasks
 
 NAME = "cline"
 EXTENSION = "saoudrizwan.claude-dev"
 
-
-def discover(env: Env) -> Discovery:
-    return tasks.discover(env, EXTENSION, [env.home / ".cline" / "data" / "tasks"])
-
-
-def parse(path: Path, start: int = 0) -> ParseResult:
-    return tasks.parse(NAME, path, start)
-
-
-SOURCE = Source(
-    name=NAME,
-    title="Cline",
-    accuracy="estimated",
-    discover=discover,
-    parse=parse,
-    append_only=False,
-)
+SOURCE = tasks.source(NAME, "Cline", EXTENSION, home_dirs=(".cline/data/tasks",))
+discover, parse = SOURCE.discover, SOURCE.parse

@@ -28,29 +28,10 @@ Model, project, identity
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tokledger.env import Env
-from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources import _vscode_tasks as tasks
 
 NAME = "kilo_code"
 EXTENSION = "kilocode.kilo-code"
 
-
-def discover(env: Env) -> Discovery:
-    return tasks.discover(env, EXTENSION)
-
-
-def parse(path: Path, start: int = 0) -> ParseResult:
-    return tasks.parse(NAME, path, start)
-
-
-SOURCE = Source(
-    name=NAME,
-    title="Kilo Code",
-    accuracy="estimated",
-    discover=discover,
-    parse=parse,
-    append_only=False,
-)
+SOURCE = tasks.source(NAME, "Kilo Code", EXTENSION)
+discover, parse = SOURCE.discover, SOURCE.parse

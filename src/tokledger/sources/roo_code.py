@@ -33,29 +33,10 @@ Model, project, identity
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from tokledger.env import Env
-from tokledger.sources import Discovery, ParseResult, Source
 from tokledger.sources import _vscode_tasks as tasks
 
 NAME = "roo_code"
 EXTENSION = "rooveterinaryinc.roo-cline"
 
-
-def discover(env: Env) -> Discovery:
-    return tasks.discover(env, EXTENSION)
-
-
-def parse(path: Path, start: int = 0) -> ParseResult:
-    return tasks.parse(NAME, path, start)
-
-
-SOURCE = Source(
-    name=NAME,
-    title="Roo Code",
-    accuracy="estimated",
-    discover=discover,
-    parse=parse,
-    append_only=False,
-)
+SOURCE = tasks.source(NAME, "Roo Code", EXTENSION)
+discover, parse = SOURCE.discover, SOURCE.parse
