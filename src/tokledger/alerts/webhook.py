@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from tokledger.alerts import Alert, AlertError
 from tokledger.alerts.config import WebhookConfig, redact_url
+from tokledger.retry_after import retry_after as read_retry_after
 
 MAX_DELAY_S = 60.0
 DISCORD_LIMIT = 2000
@@ -41,18 +41,8 @@ def payload(alert: Alert, fmt: str) -> dict:
 
 def retry_after(value: str | None, now: datetime | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), capped; None if absent."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_DELAY_S)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max((when - (now or datetime.now(UTC))).total_seconds(), 0.0), MAX_DELAY_S)
+    seconds = read_retry_after(value, now)
+    return None if seconds is None else min(seconds, MAX_DELAY_S)
 
 
 class WebhookChannel:

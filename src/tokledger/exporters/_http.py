@@ -17,12 +17,11 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 
 from tokledger.exporters import Outcome
 from tokledger.exporters.config import Auth
 from tokledger.exporters.secrets import Secret, redact_url, scrub
+from tokledger.retry_after import retry_after
 
 BODY_CHARS = 300
 
@@ -40,22 +39,6 @@ class RetryPolicy:
 
 DEFAULT_POLICY = RetryPolicy()
 LOG_POLICY = RetryPolicy(attempts=4, cap=10.0, budget=30.0)
-
-
-def retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header, or ``None`` when absent or unreadable."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now())
 
 
 @dataclass(frozen=True)

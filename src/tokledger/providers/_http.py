@@ -20,10 +20,10 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from tokledger.providers import CredentialError, ProviderError
+from tokledger.retry_after import retry_after as read_retry_after
 
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504, 529})
 USER_AGENT = "tokledger"
@@ -45,17 +45,7 @@ def retry_after(headers: Any, now: Callable[[], datetime] = lambda: datetime.now
             return max(0.0, float(value) / 1000)
         except ValueError:
             pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - now()).total_seconds())
-    except (TypeError, ValueError):
-        return None
+    return read_retry_after(headers.get("retry-after"), now())
 
 
 class Http:
