@@ -227,15 +227,28 @@ def import_csv_cmd(ctx: click.Context, provider: str, file: Path, as_json: bool)
         click.echo(f"{provider}: {len(records)} records imported from {file}, {skipped} rows skipped")
 
 
+def _billing_options(provider_help: str):
+    """The options ``reconcile`` and ``billed`` share: providers, UTC days, JSON."""
+
+    def wrap(func):
+        for option in reversed([
+            click.option("--provider", "providers", metavar="A,B", help=provider_help),
+            click.option("--since", metavar="YYYY-MM-DD", help="First UTC day."),
+            click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day."),
+            click.option("--json", "as_json", is_flag=True, help="Print JSON."),
+        ]):  # fmt: skip
+            func = option(func)
+        return func
+
+    return wrap
+
+
 @click.command(
     "reconcile",
     context_settings=HELP,
     epilog="Examples:\n\n\b\n  tokledger reconcile --since 2025-06-01\n  tokledger reconcile --provider anthropic_api --json",
 )
-@click.option("--provider", "providers", metavar="A,B", help="Only these providers' bills (default: all).")
-@click.option("--since", metavar="YYYY-MM-DD", help="First UTC day.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_billing_options("Only these providers' bills (default: all).")
 @click.option("--no-sync", is_flag=True, help="Read the ledger as it is (the local logs are not read first).")
 @click.pass_context
 def reconcile_cmd(ctx: click.Context, providers: str | None, since: str | None, until: str | None,
@@ -268,10 +281,7 @@ def reconcile_cmd(ctx: click.Context, providers: str | None, since: str | None, 
     context_settings=HELP,
     epilog="Examples:\n\n\b\n  tokledger billed\n  tokledger billed --provider anthropic_api --since 2025-06-01 --json",
 )
-@click.option("--provider", "providers", metavar="A,B", help="Only these providers (default: all).")
-@click.option("--since", metavar="YYYY-MM-DD", help="First UTC day.")
-@click.option("--until", metavar="YYYY-MM-DD", help="Last UTC day.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@_billing_options("Only these providers (default: all).")
 @click.pass_context
 def billed_cmd(ctx: click.Context, providers: str | None, since: str | None, until: str | None,
                as_json: bool) -> None:  # fmt: skip
