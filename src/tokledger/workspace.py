@@ -174,9 +174,7 @@ class Workspace(TeamWorkspace):
             from tokledger.guard.capture import read_drop_dir
 
             read_drop_dir(self, report)
-        if report.changed:
-            for hook in self.after_sync:
-                hook(self, report)
+        self._after_sync(report)
         return report
 
     @cached_property
