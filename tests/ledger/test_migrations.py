@@ -22,16 +22,21 @@ def test_empty_file_gets_the_whole_schema(tmp_path):
     assert ledger.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-def test_schema_2_is_upgraded_and_keeps_its_data(tmp_path):
-    path = tmp_path / "old.db"
+def _schema_2(path, ts: int) -> sqlite3.Connection:
+    """A ledger at schema 2 holding one event at ``ts`` (an open connection to it)."""
     conn = sqlite3.connect(path, isolation_level=None)
     migrate(conn, target=2)
     conn.execute(
         "INSERT INTO events (source, event_key, ts, model, input_tokens, output_tokens, cache_write_tokens,"
         " cache_write_1h_tokens, cache_read_tokens, reasoning_tokens, cost_pusd) VALUES"
-        " ('claude_code', 'msg_1', 1, 'm', 1, 2, 3, 0, 4, 0, 5)"
+        f" ('claude_code', 'msg_1', {ts}, 'm', 1, 2, 3, 0, 4, 0, 5)"
     )
-    conn.close()
+    return conn
+
+
+def test_schema_2_is_upgraded_and_keeps_its_data(tmp_path):
+    path = tmp_path / "old.db"
+    _schema_2(path, 1).close()
     ledger = Ledger.open(path)
     assert ledger.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert ledger.conn.execute("SELECT event_key, cost_pusd FROM events").fetchall() == [("msg_1", 5)]
@@ -64,13 +69,7 @@ def test_not_a_database_is_a_clear_error(tmp_path):
 
 def test_a_ledger_without_quarter_hour_model_spans_gets_them(tmp_path):
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, target=2)
-    conn.execute(
-        "INSERT INTO events (source, event_key, ts, model, input_tokens, output_tokens, cache_write_tokens,"
-        " cache_write_1h_tokens, cache_read_tokens, reasoning_tokens, cost_pusd) VALUES"
-        " ('claude_code', 'msg_1', 1000, 'm', 1, 2, 3, 0, 4, 0, 5)"
-    )
+    conn = _schema_2(path, 1000)
     migrate(conn, target=7)
     # as schema 3 made it before it kept the spans (and with a sum that is off)
     columns = [c for c in rollups.TABLES["rollup_qh_model"].columns if c not in ("first_ts", "last_ts")]
